@@ -1,0 +1,135 @@
+"""The application's records: people, test attempts, their raw keystroke logs and scores.
+
+Keystroke batches and scores are append-only: an ORM guard refuses to update or delete
+them, so a stored result can only be superseded by a new score version, never edited.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    attempts: Mapped[list[Attempt]] = relationship(back_populates="person")
+
+
+class Attempt(Base):
+    """One sitting of one test by one person."""
+
+    __tablename__ = "attempts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: uuid.uuid4().hex)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    test: Mapped[str] = mapped_column(String(16))  # "typing"
+    mode: Mapped[str] = mapped_column(String(16))  # "practice" | "exam"
+    form_id: Mapped[str] = mapped_column(String(64))  # passage id
+    duration_s: Mapped[int] = mapped_column(Integer)
+    rule: Mapped[str] = mapped_column(String(32), default="standard")
+    threshold: Mapped[float] = mapped_column(Float)
+    max_errors: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="created")  # created|in_progress|finished
+    # Proves that keystroke batches come from the page that was given this attempt.
+    capture_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_urlsafe(24))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)  # time|completed|early
+
+    person: Mapped[Person] = relationship(back_populates="attempts")
+    batches: Mapped[list[KeystrokeBatch]] = relationship(order_by="KeystrokeBatch.seq")
+    incidents: Mapped[list[Incident]] = relationship(order_by="Incident.id")
+    scores: Mapped[list[Score]] = relationship(order_by="Score.version")
+
+    @property
+    def latest_score(self) -> Score | None:
+        return self.scores[-1] if self.scores else None
+
+
+class KeystrokeBatch(Base):
+    """A batch of raw key events exactly as the page sent it."""
+
+    __tablename__ = "keystroke_batches"
+    __table_args__ = (UniqueConstraint("attempt_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("attempts.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    events_json: Mapped[str] = mapped_column(Text)
+    text_snapshot: Mapped[str] = mapped_column(Text)  # the typing area as the browser saw it
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class Incident(Base):
+    """Something a proctor may want to know about: paste, drop, focus lost, mismatch."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("attempts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    t: Mapped[float | None] = mapped_column(Float, nullable=True)  # page clock, ms
+    detail: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Score(Base):
+    """One scoring of an attempt. A re-score is a new version; none is ever edited."""
+
+    __tablename__ = "scores"
+    __table_args__ = (UniqueConstraint("attempt_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("attempts.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    rule: Mapped[str] = mapped_column(String(32))
+    seconds: Mapped[float] = mapped_column(Float)
+    gross_chars: Mapped[int] = mapped_column(Integer)
+    gross_wpm: Mapped[float] = mapped_column(Float)
+    errors: Mapped[int] = mapped_column(Integer)
+    net_wpm: Mapped[float] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float)
+    max_errors: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    typed_text: Mapped[str] = mapped_column(Text)
+    details_json: Mapped[str] = mapped_column(Text)  # full score and practice metrics
+
+
+APPEND_ONLY = (KeystrokeBatch, Score, Incident)
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_edits_of_records(session: Session, _context, _instances) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, APPEND_ONLY) and (obj in session.deleted or session.is_modified(obj)):
+            raise PermissionError(f"{type(obj).__name__} records are append-only and cannot be changed")

@@ -1,0 +1,158 @@
+"""Typing-test pages: set up, take the test, see the result."""
+
+from __future__ import annotations
+
+import json
+
+from nicegui import app, ui
+
+from results.database import session_factory
+from results.models import Attempt
+from results.typing_attempts import (
+    MODES,
+    TYPING_DURATIONS_S,
+    SetupError,
+    TypingSetup,
+    finish_typing_attempt,
+    start_typing_attempt,
+)
+from simulator.frame import frame
+from simulator.typing_result_view import show_result
+from skills_tests.passages import get_passage, load_passages
+
+MODE_LABELS = {
+    "practice": "Practice - your speed is shown while you type",
+    "exam": "Exam conditions - figures are shown only at the end",
+}
+
+
+def passage_options() -> dict[str, str]:
+    options = {}
+    for passage in load_passages():
+        prefix = "Exam form" if passage.kind == "exam" else "Practice"
+        options[passage.id] = f"{prefix}: {passage.title} ({passage.stats.words} words)"
+    return options
+
+
+def register() -> None:
+    @ui.page("/typing")
+    def typing_setup(passage: str = "", minutes: int = 0, mode: str = "") -> None:
+        with frame("Typing test"):
+            _setup_form(passage, minutes, mode)
+
+    @ui.page("/typing/attempt/{attempt_id}")
+    def typing_attempt(attempt_id: str) -> None:
+        with session_factory()() as session:
+            attempt = session.get(Attempt, attempt_id)
+            if attempt is None:
+                with frame("Typing test"):
+                    _not_found(attempt_id)
+                return
+            if attempt.status == "finished":
+                ui.navigate.to(f"/typing/result/{attempt_id}")
+                return
+            with frame("Typing test"):
+                _test_screen(attempt)
+
+    @ui.page("/typing/result/{attempt_id}")
+    def typing_result(attempt_id: str) -> None:
+        with session_factory()() as session:
+            attempt = session.get(Attempt, attempt_id)
+            with frame("Typing test result"):
+                if attempt is None or attempt.status != "finished":
+                    _not_found(attempt_id)
+                else:
+                    show_result(session, attempt)
+
+
+def _not_found(attempt_id: str) -> None:
+    ui.label(f"There is no finished typing test with the number {attempt_id}.").mark("not-found")
+    ui.button("Start a typing test", on_click=lambda: ui.navigate.to("/typing"))
+
+
+def _setup_form(passage: str, minutes: int, mode: str) -> None:
+    options = passage_options()
+    default_passage = passage if passage in options else next(iter(o for o in options if o.startswith("practice")))
+    with ui.card().classes("w-full max-w-2xl p-6 gap-4"):
+        ui.markdown(
+            "You will copy a printed passage into a box for a fixed time. **The timer starts at your first "
+            "keystroke**, not before. Type as you would from a letter on your desk: Backspace corrects; the "
+            "mouse and arrow keys do not move the cursor; pasting is not possible."
+        )
+        name = ui.input("Your name", value=app.storage.user.get("name", "")).props("autofocus outlined")
+        name.classes("w-full").mark("name")
+        mode_choice = ui.radio(MODE_LABELS, value=mode if mode in MODES else "practice").mark("mode")
+        passage_choice = ui.select(options, value=default_passage, label="Passage").classes("w-full")
+        passage_choice.props("outlined").mark("passage")
+        duration_choice = ui.toggle(
+            {d: f"{d // 60} minute{'s' if d > 60 else ''}" for d in TYPING_DURATIONS_S},
+            value=minutes * 60 if minutes * 60 in TYPING_DURATIONS_S else 60,
+        ).mark("duration")
+        problem = ui.label().classes("text-red-800 font-semibold").mark("setup-problem")
+
+        def begin() -> None:
+            setup = TypingSetup(person_name=name.value or "", mode=mode_choice.value, form_id=passage_choice.value,
+                                duration_s=int(duration_choice.value))
+            try:
+                with session_factory()() as session:
+                    attempt = start_typing_attempt(session, setup)
+            except SetupError as error:
+                problem.set_text(str(error))
+                return
+            app.storage.user["name"] = setup.validated().person_name
+            ui.navigate.to(f"/typing/attempt/{attempt.id}")
+
+        name.on("keydown.enter", begin)
+        ui.button("Start the test", on_click=begin).props("unelevated size=lg").mark("start")
+
+
+def _test_screen(attempt: Attempt) -> None:
+    passage = get_passage(attempt.form_id)
+    practice = attempt.mode == "practice"
+    if attempt.status == "in_progress":
+        _interrupted(attempt)
+        return
+    with ui.row().classes("w-full items-center justify-between"):
+        ui.label(f"{attempt.person.name} - {passage.title} - {attempt.duration_s // 60} min"
+                 f" - {'practice' if practice else 'exam conditions'}").classes("text-gray-700")
+        with ui.row().classes("items-center gap-6"):
+            if practice:
+                speed = ui.label("- WPM").classes("typing-timer text-gray-600").mark("speed")
+            timer = ui.label(f"{attempt.duration_s // 60}:00").classes("typing-timer").mark("timer")
+    ui.label("Printed copy").classes("text-sm uppercase tracking-wide text-gray-600")
+    ui.label(passage.text).classes("printed-copy w-full").props('aria-label="Passage to copy"').mark("passage-text")
+    ui.label("Type here").classes("text-sm uppercase tracking-wide text-gray-600")
+    area = ui.element("textarea").classes("typing-area").mark("typing-area").props(
+        'readonly autocomplete="off" autocorrect="off" autocapitalize="off" spellcheck="false" '
+        'aria-label="Type the passage here" data-gramm="false"'
+    )
+    with ui.row().classes("w-full items-center justify-between"):
+        status = ui.label("Loading the test...").classes("typing-status").props('aria-live="polite"').mark("status")
+        finish = ui.button("Finish now (Ctrl+Enter)").props("outline").mark("finish")
+    config = {
+        "attemptId": attempt.id, "token": attempt.capture_token, "durationS": attempt.duration_s,
+        "sourceText": passage.text, "areaId": area.html_id, "timerId": timer.html_id,
+        "speedId": speed.html_id if practice else None, "statusId": status.html_id, "finishId": finish.html_id,
+        "readyText": "Ready. Click in the box if needed and start typing: the timer starts with your first key.",
+    }
+    ui.add_body_html('<script src="/static/typing_capture.js"></script>')
+    ui.add_body_html(
+        "<script>(function wait(){const c=" + json.dumps(config).replace("</", "<\\/") + ";"
+        "if(window.TypingCapture&&document.getElementById(c.areaId)&&document.getElementById(c.finishId))"
+        "{window.TypingCapture.start(c);}else{setTimeout(wait,50);}})();</script>"
+    )
+
+
+def _interrupted(attempt: Attempt) -> None:
+    """The page was reloaded or closed during the test: what was typed is saved on the server."""
+    ui.label("This test was interrupted (the page was reloaded or closed). Everything typed until then "
+             "is saved.").classes("text-lg").mark("interrupted")
+
+    def score_saved() -> None:
+        with session_factory()() as session:
+            finish_typing_attempt(session, attempt.id, attempt.capture_token, "early")
+        ui.navigate.to(f"/typing/result/{attempt.id}")
+
+    with ui.row():
+        ui.button("Score what was saved", on_click=score_saved).props("unelevated")
+        ui.button("Start a new test", on_click=lambda: ui.navigate.to("/typing")).props("outline")

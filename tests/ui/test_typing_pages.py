@@ -1,0 +1,128 @@
+"""The typing test through the UI (NiceGUI's simulated user, no browser)."""
+
+from __future__ import annotations
+
+import json
+
+from nicegui.testing import User
+from sqlalchemy import select
+
+from results.database import session_factory
+from results.models import Attempt
+from skills_tests.passages import get_passage
+from tests.integration.helpers import batch_body, key_events
+
+SOURCE = get_passage("practice-short").text
+
+
+async def test_home_offers_the_typing_test_and_says_what_is_not_built_yet(user: User) -> None:
+    await user.open("/")
+    await user.should_see("Practise typing")
+    await user.should_see("Call scenarios")
+    await user.should_see("Not available yet")
+    user.find("Open practise typing").click()
+    await user.should_see("The timer starts at your first keystroke", retries=20)
+
+
+async def test_starting_without_a_name_says_what_is_missing_and_creates_nothing(user: User) -> None:
+    await user.open("/typing")
+    user.find(marker="start").click()
+    await user.should_see("Please enter your name")
+    with session_factory()() as session:
+        assert session.scalars(select(Attempt)).all() == []
+
+
+async def _start_test(user: User, name: str = "Ana Ruiz") -> Attempt:
+    await user.open("/typing?passage=practice-short&minutes=1")
+    user.find(marker="name").type(name)
+    user.find(marker="start").click()
+    await user.should_see("Printed copy", retries=20)
+    with session_factory()() as session:
+        return session.scalars(select(Attempt)).one()
+
+
+async def test_start_shows_printed_copy_timer_and_a_locked_typing_area(user: User) -> None:
+    attempt = await _start_test(user)
+    assert (attempt.form_id, attempt.duration_s, attempt.mode) == ("practice-short", 60, "practice")
+    await user.should_see(SOURCE.split("\n")[0][:40])
+    await user.should_see("1:00")
+    await user.should_see(marker="speed")  # live speed in practice
+    area = user.find(marker="typing-area").elements.pop()
+    props = area.props
+    assert props["spellcheck"] == "false" and props["autocomplete"] == "off" and "readonly" in props
+
+
+async def test_exam_conditions_hide_the_live_speed(user: User) -> None:
+    await user.open("/typing?passage=exam-form-b&minutes=5&mode=exam")
+    user.find(marker="name").type("Bo Chen")
+    user.find(marker="start").click()
+    await user.should_see("Printed copy", retries=20)
+    await user.should_see("exam conditions")
+    await user.should_not_see(marker="speed")
+    await user.should_see("5:00")
+
+
+async def _post(user: User, attempt: Attempt, path: str, body: bytes):
+    return await user.http_client.post(f"/api/attempts/{attempt.id}/{path}", content=body,
+                                       headers={"Content-Type": "application/json"})
+
+
+async def test_keystrokes_in_finish_out_result_page(user: User) -> None:
+    attempt = await _start_test(user)
+    words = SOURCE.split()[:10]
+    words[4] = "wrnog"
+    typed = " ".join(words)
+    events = key_events(typed, 1000.0, 150.0)
+    ok = await _post(user, attempt, "keystrokes", batch_body(attempt.capture_token, 0, events[:30], typed[:15]))
+    assert ok.status_code == 200, ok.text
+    again = await _post(user, attempt, "keystrokes", batch_body(attempt.capture_token, 0, events[:30], typed[:15]))
+    assert again.status_code == 409 and again.json()["duplicate"] is True
+    ok = await _post(user, attempt, "keystrokes", batch_body(attempt.capture_token, 1, events[30:], typed))
+    assert ok.status_code == 200
+    bad = await _post(user, attempt, "keystrokes", b'{"seq": 2}')
+    assert bad.status_code == 422 and "token" in bad.json()["detail"]
+    finished = await _post(user, attempt, "finish", json.dumps({"token": attempt.capture_token,
+                                                                 "reason": "early"}).encode())
+    assert finished.status_code == 200
+    assert finished.json() == {"result_url": f"/typing/result/{attempt.id}"}
+
+    await user.open(f"/typing/result/{attempt.id}")
+    await user.should_see("Not yet at the pass mark")
+    await user.should_see(marker="net-wpm")
+    assert user.find(marker="errors").elements.pop().text == "1"
+    table = user.find(marker="error-list").elements.pop()
+    assert table.rows == [{"n": 1, "kind": "wrong word", "expected": SOURCE.split()[4], "typed": "wrnog"}]
+    history = user.find(marker="history").elements.pop()
+    assert [row["id"] for row in history.rows] == [attempt.id]
+    await user.should_see("Charts")
+
+    # The attempt page of a finished test leads to its result; more keystrokes are refused.
+    late = await _post(user, attempt, "keystrokes", batch_body(attempt.capture_token, 2, key_events("x", 9e5)))
+    assert late.status_code == 409 and "finished" in late.json()["detail"]
+
+
+async def test_finish_refuses_a_wrong_token_and_an_unknown_reason(user: User) -> None:
+    attempt = await _start_test(user)
+    wrong = await _post(user, attempt, "finish", b'{"token": "forged", "reason": "early"}')
+    assert wrong.status_code == 403
+    odd = await _post(user, attempt, "finish", json.dumps({"token": attempt.capture_token, "reason": "bored"}).encode())
+    assert odd.status_code == 422 and "end reason" in odd.json()["detail"]
+    garbage = await _post(user, attempt, "finish", b"{")
+    assert garbage.status_code == 422
+
+
+async def test_a_reloaded_test_keeps_what_was_typed_and_can_be_scored(user: User) -> None:
+    attempt = await _start_test(user)
+    typed = " ".join(SOURCE.split()[:5])
+    ok = await _post(user, attempt, "keystrokes", batch_body(attempt.capture_token, 0, key_events(typed), typed))
+    assert ok.status_code == 200
+    await user.open(f"/typing/attempt/{attempt.id}")
+    await user.should_see("This test was interrupted")
+    user.find("Score what was saved").click()
+    await user.should_see("Your typing compared with the passage", retries=20)
+    await user.should_see(marker="no-errors")
+
+
+async def test_unknown_result_says_so(user: User) -> None:
+    await user.open("/typing/result/does-not-exist")
+    await user.should_see(marker="not-found")
