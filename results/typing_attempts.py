@@ -112,7 +112,7 @@ def measure(source: str, events: list[KeyEvent], duration_s: float, end_reason: 
     ended_by = "time" if end_reason == "time" else "completion"
     seconds = elapsed_seconds(window, duration_s, end_reason)
     score = score_typing(source, typed, seconds, rule, ended_by)
-    metrics = typing_metrics(source, window, duration_s)
+    metrics = typing_metrics(source, window, seconds)  # the speed chart covers the scored time only
     late = sum(1 for e in events if e.edits_text) - sum(1 for e in window if e.edits_text)
     return TypingOutcome(typed, score, metrics.to_dict(), late)
 

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from nicegui import ui
 
 APP_NAME = "CSR Training & Skills Tests"
+BRAND_BLUE = "#1d4e89"  # 8.9:1 contrast with white text
 
 NAV = (
     ("Home", "/"),
@@ -20,6 +21,7 @@ def frame(title: str) -> Iterator[None]:
     """Lay out a page: the shared header, then the page's own content in a centred column."""
     ui.page_title(f"{title} - {APP_NAME}")
     ui.add_head_html('<link rel="stylesheet" href="/static/app.css">')
+    ui.colors(primary=BRAND_BLUE)
     with ui.header().classes("app-header items-center justify-between px-6 py-2"):
         with ui.link(target="/").classes("app-brand no-underline text-white"):
             ui.label(APP_NAME).classes("text-lg font-semibold")

@@ -36,7 +36,8 @@ INCIDENT_LABELS = {
 
 
 def _png(data: bytes, alt: str) -> None:
-    ui.image(f"data:image/png;base64,{base64.b64encode(data).decode()}").props(f'alt="{alt}"').classes("w-full")
+    ui.image(f"data:image/png;base64,{base64.b64encode(data).decode()}").props(f'alt="{alt}"').classes(
+        "w-full max-w-3xl")
 
 
 def _figure(value: str, label: str, marker: str) -> None:
@@ -106,11 +107,12 @@ def aligned_html(steps: list[dict]) -> str:
         typed = html.escape(" ".join(step["typed_words"]))
         kind = step["kind"]
         label = html.escape(ERROR_KIND_LABELS.get(kind, kind))
-        if kind == "match":
-            parts.append(f'<span class="w-ok">{typed}</span>')
+        if not step["error"]:
+            title = ' title="unfinished when time ran out: not an error"' if kind == "unfinished" else ""
+            parts.append(f'<span class="w-ok"{title}>{typed}</span>')
         elif kind == "omitted":
             parts.append(f'<span class="w-omit" title="{label}">{source}</span>')
-        elif kind == "inserted":
+        elif kind in ("inserted", "spacing"):
             parts.append(f'<span class="w-err" title="{label}"><span class="w-typed">{typed}</span>'
                          f'<span class="w-kind">{label}</span></span>')
         else:
@@ -126,7 +128,8 @@ def _error_table(errors: list[dict]) -> None:
     rows = [{"n": i + 1, "kind": ERROR_KIND_LABELS.get(e["kind"], e["kind"]),
              "expected": " ".join(e["source_words"]) or "-", "typed": " ".join(e["typed_words"]) or "-"}
             for i, e in enumerate(errors)]
-    columns = [{"name": "n", "label": "#", "field": "n"}, {"name": "kind", "label": "Error", "field": "kind"},
+    columns = [{"name": "n", "label": "#", "field": "n", "align": "left"},
+               {"name": "kind", "label": "Error", "field": "kind", "align": "left"},
                {"name": "expected", "label": "Expected", "field": "expected", "align": "left"},
                {"name": "typed", "label": "Typed", "field": "typed", "align": "left"}]
     ui.table(columns=columns, rows=rows, row_key="n").classes("w-full").props("dense flat bordered").mark("error-list")

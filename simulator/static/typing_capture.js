@@ -45,7 +45,7 @@
     function record(e) {
       pending.push({
         type: e.type === 'keydown' ? 'down' : 'up', key: e.key.slice(0, 32), code: (e.code || '').slice(0, 32),
-        loc: e.location, t: e.timeStamp, shift: e.shiftKey, ctrl: e.ctrlKey, alt: e.altKey,
+        loc: e.location, t: (record.lastT = Math.max(record.lastT || 0, e.timeStamp)), shift: e.shiftKey, ctrl: e.ctrlKey, alt: e.altKey,
         meta: e.metaKey, repeat: e.repeat, field: e.target === area,
       });
     }

@@ -72,7 +72,7 @@ async def test_keystrokes_in_finish_out_result_page(user: User) -> None:
     words = SOURCE.split()[:10]
     words[4] = "wrnog"
     typed = " ".join(words)
-    events = key_events(typed, 1000.0, 150.0)
+    events = key_events(typed, 1000.0, 400.0)  # 30 WPM: below the pass mark
     ok = await _post(user, attempt, "keystrokes", batch_body(attempt.capture_token, 0, events[:30], typed[:15]))
     assert ok.status_code == 200, ok.text
     again = await _post(user, attempt, "keystrokes", batch_body(attempt.capture_token, 0, events[:30], typed[:15]))

@@ -1,0 +1,1 @@
+"""Micro-benchmarks: ``python -m benchmarks [name ...]`` runs ``benchmarks/bench_<name>.py``."""

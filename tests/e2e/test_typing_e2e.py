@@ -1,0 +1,246 @@
+"""The typing test in real Chromium, typed into through the X server as a person would.
+
+The candidate's keys come from pynput at a fixed pace; what the application stored and
+scored is read back from its database and compared with what was sent.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from selenium.webdriver.common.by import By
+from sqlalchemy import select
+
+from results.models import Attempt, Score
+from skills_tests.passages import get_passage
+from tests.e2e import harness, keyboard
+
+pytestmark = pytest.mark.e2e
+
+PASSAGE = "practice-short"
+WORDS = get_passage(PASSAGE).text.split()
+KEY_INTERVAL_S = 0.2  # 60 WPM
+CONTROL_KEYS = ("Control", "Enter")  # the Ctrl+Enter that finishes; recorded by the page, not typed text
+
+OFFLINE = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+ONLINE = {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+
+
+def rebuilt(keys: str) -> str:
+    """The text a key sequence leaves in the box ("\\b" is Backspace)."""
+    chars: list[str] = []
+    for key in keys:
+        if key == "\b":
+            if chars:
+                chars.pop()
+        else:
+            chars.append(key)
+    return "".join(chars)
+
+
+def dom_key(char: str) -> str:
+    return {"\b": "Backspace", "\n": "Enter"}.get(char, char)
+
+
+def typed_keydowns(events: list[dict]) -> list[str]:
+    """The keys of the stored keydowns, without the finishing Ctrl+Enter."""
+    return [e["key"] for e in events if e["type"] == "down" and not e["ctrl"]]
+
+
+def finish_with_ctrl_enter(driver, attempt_id: str) -> None:
+    time.sleep(KEY_INTERVAL_S)  # a person's pause before the shortcut
+    keyboard.ctrl_enter()
+    harness.wait_for_result_page(driver, attempt_id)
+
+
+def only_score(db, attempt_id: str) -> Score:
+    with db() as session:
+        return session.scalars(select(Score).where(Score.attempt_id == attempt_id)).one()
+
+
+def incidents_of(db, attempt_id: str) -> list[tuple[str, str]]:
+    with db() as session:
+        return [(i.kind, i.detail) for i in session.get(Attempt, attempt_id).incidents]
+
+
+def figures(driver) -> dict[str, str]:
+    """The result page's figures, by their label."""
+    cards = driver.find_elements(By.CSS_SELECTOR, ".figure-card")
+    return {card.find_element(By.CSS_SELECTOR, ".figure-label").text: card.find_element(By.CSS_SELECTOR,
+            ".figure-value").text for card in cards}
+
+
+def labels_containing(driver, text: str) -> list[str]:
+    """The texts of the page's visible elements whose own text contains ``text``."""
+    found = driver.find_elements(By.XPATH, f"//body//*[not(self::script)][contains(text(), '{text}')]")
+    return [element.text for element in found if element.is_displayed()]
+
+
+def watch_status(driver) -> None:
+    """Keep every text the status line shows, to check afterwards what the candidate was told."""
+    driver.execute_script(
+        "const s = document.querySelector('.typing-status'); window.statusSeen = [s.textContent];"
+        "new MutationObserver(() => window.statusSeen.push(s.textContent))"
+        ".observe(s, {childList: true, characterData: true, subtree: true});"
+        "window.pageMark = 'unchanged';"
+    )
+
+
+def test_typed_passage_with_planted_mistakes_is_scored_exactly_as_typed(browser, app_server, db):
+    words = WORDS[:40]
+    assert words[1] == "electric" and words[20] == "printed" and words[28:30] == ["cannot", "reach"]
+    assert words[36] == "estimated"
+    planted = list(words)
+    planted[1] = "electirc"  # misspelled
+    planted[28:30] = ["reach", "cannot"]  # two words swapped
+    planted[36] = "estin\bmated"  # a typo corrected with Backspace: not an error
+    del planted[20]  # "printed" left out
+    keys = " ".join(planted)
+    intended = rebuilt(keys)
+    assert keys.count("\b") == 1 and "electirc" in intended and "printed" not in intended
+
+    attempt_id = harness.start_typing_test(browser, app_server.url, PASSAGE, minutes=1)
+    harness.focus_typing_area(browser)
+    sent = keyboard.type_text(keys, KEY_INTERVAL_S)
+    assert harness.typing_area_text(browser) == intended
+    finish_with_ctrl_enter(browser, attempt_id)
+
+    events = harness.stored_keyboard_events(db, attempt_id)
+    assert typed_keydowns(events) == [dom_key(c) for c in keys]
+    score = only_score(db, attempt_id)
+    details = json.loads(score.details_json)
+    errors = [(e["kind"], e["source_words"], e["typed_words"]) for e in details["score"]["error_list"]]
+    assert errors == [
+        ("wrong", ["electric"], ["electirc"]),
+        ("omitted", ["printed"], []),
+        ("transposed", ["cannot", "reach"], ["reach", "cannot"]),
+    ]
+    assert score.errors == 3
+    assert score.typed_text == intended
+    assert score.gross_chars == len(intended)
+    assert details["metrics"]["corrections"] == 1
+
+    # Gross speed: the characters over the time between the first and the last keystroke sent.
+    span_s = sent[-1] - sent[0]
+    pace_wpm = score.gross_chars / 5 / (span_s / 60)
+    assert score.seconds == pytest.approx(span_s, abs=0.05)
+    assert score.gross_wpm == pytest.approx(pace_wpm, rel=0.02)
+    with db() as session:
+        attempt = session.get(Attempt, attempt_id)
+        assert (attempt.status, attempt.end_reason) == ("finished", "early")
+        assert [i.kind for i in attempt.incidents] == []
+
+    shown = figures(browser)
+    assert shown["errors"] == "3"
+    assert shown["corrections (Backspace)"] == "1"
+    assert shown["gross WPM"] == f"{score.gross_wpm:.1f}"
+    [verdict] = labels_containing(browser, "net words per minute")
+    assert f"{score.net_wpm:.1f} net words per minute" in verdict
+    table = browser.find_element(By.CSS_SELECTOR, ".q-table tbody").text
+    for label in ("wrong word", "word left out", "two words swapped"):
+        assert label in table
+
+
+def test_paste_is_blocked_and_recorded_as_an_incident(browser, app_server, db):
+    attempt_id = harness.start_typing_test(browser, app_server.url, PASSAGE, minutes=1)
+    app_origin = app_server.url
+    browser.execute_cdp_cmd("Browser.grantPermissions", {
+        "origin": app_origin, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+    harness.focus_typing_area(browser)
+    # Something to paste is on the clipboard.
+    clipboard = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "navigator.clipboard.writeText('PASTED TEXT').then(() => navigator.clipboard.readText())"
+        ".then(done, (e) => done('clipboard error: ' + e));")
+    assert clipboard == "PASTED TEXT"
+
+    first, second = "Your ", "electric meter"
+    keyboard.type_text(first, KEY_INTERVAL_S)
+    time.sleep(KEY_INTERVAL_S)
+    keyboard.ctrl_v()  # the keyboard shortcut
+    time.sleep(KEY_INTERVAL_S)
+    assert harness.typing_area_text(browser) == first
+    prevented = browser.execute_script(  # a paste from the browser's menu
+        "const area = document.querySelector('textarea.typing-area'); const data = new DataTransfer();"
+        "data.setData('text/plain', 'PASTED TEXT');"
+        "const event = new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true});"
+        "area.dispatchEvent(event); return event.defaultPrevented;")
+    assert prevented
+    assert "Pasting is not allowed" in harness.status_text(browser)
+    keyboard.type_text(second, KEY_INTERVAL_S)
+    assert harness.typing_area_text(browser) == first + second
+    finish_with_ctrl_enter(browser, attempt_id)
+
+    assert only_score(db, attempt_id).typed_text == first + second
+    assert incidents_of(db, attempt_id) == [("paste", "keyboard shortcut"), ("paste", "")]
+    events = harness.stored_keyboard_events(db, attempt_id)
+    assert any(e["type"] == "down" and e["key"] == "v" and e["ctrl"] for e in events)
+    assert labels_containing(browser, "tried to paste text") == [
+        "- tried to paste text keyboard shortcut", "- tried to paste text"]
+
+
+def _type_through_an_outage(driver, db, attempt_id: str, before: str, during: str, after: str,
+                            outage_s: float) -> list[float]:
+    """Type ``before`` online, then ``during`` with the browser offline for at least ``outage_s``."""
+    sent = keyboard.type_text(before, KEY_INTERVAL_S)
+    harness.wait_until(driver, lambda d: len(typed_keydowns(harness.stored_keyboard_events(db, attempt_id)))
+                       == len(before), 10, "the keys typed so far to be stored")
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", OFFLINE)
+    offline_at = time.monotonic()
+    try:
+        sent += keyboard.type_text(during, KEY_INTERVAL_S)
+        harness.wait_until(driver, lambda d: "interrupted" in harness.status_text(d), 5,
+                           "the page to say the connection is interrupted")
+        # Nothing typed while offline has reached the server.
+        assert len(typed_keydowns(harness.stored_keyboard_events(db, attempt_id))) == len(before)
+        time.sleep(max(0.0, outage_s - (time.monotonic() - offline_at)))
+    finally:
+        driver.execute_cdp_cmd("Network.emulateNetworkConditions", ONLINE)
+    sent += keyboard.type_text(after, KEY_INTERVAL_S)
+    return sent
+
+
+def test_keys_typed_while_the_server_is_unreachable_are_kept(browser, app_server, db):
+    before, during, after = "Your electric ", "meter is read", " once a month,"
+    attempt_id = harness.start_typing_test(browser, app_server.url, PASSAGE, minutes=1)
+    harness.focus_typing_area(browser)
+    watch_status(browser)
+    try:
+        sent = _type_through_an_outage(browser, db, attempt_id, before, during, after, outage_s=2.5)
+        harness.wait_until(browser, lambda d: "Connection is back" in harness.status_text(d), 10,
+                           "the page to say the connection is back")
+        seen = browser.execute_script("return window.statusSeen;")
+        finish_with_ctrl_enter(browser, attempt_id)
+    finally:
+        browser.execute_cdp_cmd("Network.disable", {})
+
+    keys = before + during + after
+    assert any("connection to the server is interrupted" in text for text in seen)
+    events = harness.stored_keyboard_events(db, attempt_id)
+    assert len(typed_keydowns(events)) == len(sent) == len(keys)
+    assert typed_keydowns(events) == [dom_key(c) for c in keys]
+    assert only_score(db, attempt_id).typed_text == keys
+
+
+@pytest.mark.xfail(reason=(
+    "the test page is a NiceGUI page with the default reconnect_timeout (3 s): after a longer outage "
+    "the server has dropped the page's client and NiceGUI reloads the page when it reconnects, which "
+    "shows 'This test was interrupted' and ends the test (fix: a long reconnect_timeout on the "
+    "/typing/attempt page in simulator/typing_pages.py)"), strict=False)
+def test_the_test_goes_on_after_an_outage_longer_than_the_reconnect_timeout(browser, app_server, db):
+    before, during, after = "Your electric ", "meter is", " read once"
+    attempt_id = harness.start_typing_test(browser, app_server.url, PASSAGE, minutes=1)
+    harness.focus_typing_area(browser)
+    watch_status(browser)
+    try:
+        _type_through_an_outage(browser, db, attempt_id, before, during, after, outage_s=10)
+        time.sleep(3)  # NiceGUI reconnects meanwhile
+        assert browser.execute_script("return window.pageMark || 'reloaded';") == "unchanged"
+        assert harness.typing_area_text(browser) == before + during + after
+        finish_with_ctrl_enter(browser, attempt_id)
+    finally:
+        browser.execute_cdp_cmd("Network.disable", {})
+    assert only_score(db, attempt_id).typed_text == before + during + after
