@@ -49,13 +49,17 @@ class Attempt(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: uuid.uuid4().hex)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
-    test: Mapped[str] = mapped_column(String(16))  # "typing"
+    test: Mapped[str] = mapped_column(String(16))  # "typing" | "tenkey" | "drill"
     mode: Mapped[str] = mapped_column(String(16))  # "practice" | "exam"
-    form_id: Mapped[str] = mapped_column(String(64))  # passage id
+    form_id: Mapped[str] = mapped_column(String(64))  # passage, item set or drill batch id
     duration_s: Mapped[int] = mapped_column(Integer)
-    rule: Mapped[str] = mapped_column(String(32), default="standard")
-    threshold: Mapped[float] = mapped_column(Float)
-    max_errors: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The scoring settings the attempt was started with (a re-score may choose others).
+    rule: Mapped[str] = mapped_column(String(32), default="standard")  # typing: standard | penalty:N
+    threshold: Mapped[float] = mapped_column(Float)  # pass mark: net WPM or net KPH
+    max_errors: Mapped[int | None] = mapped_column(Integer, nullable=True)  # typing
+    min_accuracy: Mapped[float | None] = mapped_column(Float, nullable=True)  # 10-key, per cent
+    count_enter: Mapped[bool] = mapped_column(Boolean, default=False)  # 10-key: Enter is a keystroke
+    keypad_only: Mapped[bool] = mapped_column(Boolean, default=False)  # 10-key: refuse top-row digits
     status: Mapped[str] = mapped_column(String(16), default="created")  # created|in_progress|finished
     # Proves that keystroke batches come from the page that was given this attempt.
     capture_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_urlsafe(24))
@@ -112,16 +116,17 @@ class Score(Base):
     attempt_id: Mapped[str] = mapped_column(ForeignKey("attempts.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    rule: Mapped[str] = mapped_column(String(32))
+    rule: Mapped[str] = mapped_column(String(32))  # the scoring rule and settings, in words
     seconds: Mapped[float] = mapped_column(Float)
-    gross_chars: Mapped[int] = mapped_column(Integer)
-    gross_wpm: Mapped[float] = mapped_column(Float)
+    gross_count: Mapped[int] = mapped_column(Integer)  # typing: characters; 10-key: keystrokes
+    rate_unit: Mapped[str] = mapped_column(String(8))  # "WPM" | "KPH"
+    gross_rate: Mapped[float] = mapped_column(Float)
+    net_rate: Mapped[float] = mapped_column(Float)
     errors: Mapped[int] = mapped_column(Integer)
-    net_wpm: Mapped[float] = mapped_column(Float)
+    accuracy: Mapped[float | None] = mapped_column(Float, nullable=True)  # per cent, as the test defines it
     threshold: Mapped[float] = mapped_column(Float)
-    max_errors: Mapped[int | None] = mapped_column(Integer, nullable=True)
     passed: Mapped[bool] = mapped_column(Boolean)
-    typed_text: Mapped[str] = mapped_column(Text)
+    typed_text: Mapped[str] = mapped_column(Text)  # rebuilt from the keystrokes
     details_json: Mapped[str] = mapped_column(Text)  # full score and practice metrics
 
 

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from results.database import session_factory
 from results.keystroke_log import IngestError, ingest_batch, parse_batch
-from results.typing_attempts import finish_typing_attempt
+from results.models import Attempt
+from results.finishing import finish_attempt as finish_and_score, result_url
 
 
 class FinishIn(BaseModel):
@@ -46,11 +47,12 @@ def register() -> None:
             return _refusal(422, 'expected {"token": "...", "reason": "time" | "completed" | "early"}')
         try:
             with session_factory()() as session:
-                finish_typing_attempt(session, attempt_id, body.token, body.reason)
+                score = finish_and_score(session, attempt_id, body.token, body.reason)
+                url = result_url(session.get(Attempt, score.attempt_id))
         except LookupError as error:
             return _refusal(404, str(error))
         except PermissionError as error:
             return _refusal(403, str(error))
         except ValueError as error:
             return _refusal(422, str(error))
-        return JSONResponse({"result_url": f"/typing/result/{attempt_id}"})
+        return JSONResponse({"result_url": url})

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 from nicegui import app, ui
 
 from results.database import session_factory
 from results.models import Attempt
-from results.typing_attempts import (
-    MODES,
-    TYPING_DURATIONS_S,
-    SetupError,
-    TypingSetup,
-    finish_typing_attempt,
-    start_typing_attempt,
-)
+from results.attempts import DURATIONS_S, MODES, SetupError
+from results.typing_attempts import TypingSetup, start_typing_attempt
+from simulator.capture_page import show_interrupted, start_capture
 from simulator.frame import frame
 from simulator.typing_result_view import show_result
 from skills_tests.passages import get_passage, load_passages
@@ -85,8 +78,8 @@ def _setup_form(passage: str, minutes: int, mode: str) -> None:
         passage_choice = ui.select(options, value=default_passage, label="Passage").classes("w-full")
         passage_choice.props("outlined").mark("passage")
         duration_choice = ui.toggle(
-            {d: f"{d // 60} minute{'s' if d > 60 else ''}" for d in TYPING_DURATIONS_S},
-            value=minutes * 60 if minutes * 60 in TYPING_DURATIONS_S else 60,
+            {d: f"{d // 60} minute{'s' if d > 60 else ''}" for d in DURATIONS_S},
+            value=minutes * 60 if minutes * 60 in DURATIONS_S else 60,
         ).mark("duration")
         problem = ui.label().classes("text-red-800 font-semibold").mark("setup-problem")
 
@@ -110,7 +103,7 @@ def _test_screen(attempt: Attempt) -> None:
     passage = get_passage(attempt.form_id)
     practice = attempt.mode == "practice"
     if attempt.status == "in_progress":
-        _interrupted(attempt)
+        show_interrupted(attempt)
         return
     with ui.row().classes("w-full items-center justify-between"):
         ui.label(f"{attempt.person.name} - {passage.title} - {attempt.duration_s // 60} min"
@@ -129,30 +122,8 @@ def _test_screen(attempt: Attempt) -> None:
     with ui.row().classes("w-full items-center justify-between"):
         status = ui.label("Loading the test...").classes("typing-status").props('aria-live="polite"').mark("status")
         finish = ui.button("Finish now (Ctrl+Enter)").props("outline").mark("finish")
-    config = {
-        "attemptId": attempt.id, "token": attempt.capture_token, "durationS": attempt.duration_s,
-        "sourceText": passage.text, "areaId": area.html_id, "timerId": timer.html_id,
-        "speedId": speed.html_id if practice else None, "statusId": status.html_id, "finishId": finish.html_id,
-        "readyText": "Ready. Click in the box if needed and start typing: the timer starts with your first key.",
-    }
-    ui.add_body_html('<script src="/static/typing_capture.js"></script>')
-    ui.add_body_html(
-        "<script>(function wait(){const c=" + json.dumps(config).replace("</", "<\\/") + ";"
-        "if(window.TypingCapture&&document.getElementById(c.areaId)&&document.getElementById(c.finishId))"
-        "{window.TypingCapture.start(c);}else{setTimeout(wait,50);}})();</script>"
+    start_capture(
+        attempt, "typing", sourceText=passage.text, areaId=area.html_id, timerId=timer.html_id,
+        speedId=speed.html_id if practice else None, statusId=status.html_id, finishId=finish.html_id,
+        readyText="Ready. Click in the box if needed and start typing: the timer starts with your first key.",
     )
-
-
-def _interrupted(attempt: Attempt) -> None:
-    """The page was reloaded or closed during the test: what was typed is saved on the server."""
-    ui.label("This test was interrupted (the page was reloaded or closed). Everything typed until then "
-             "is saved.").classes("text-lg").mark("interrupted")
-
-    def score_saved() -> None:
-        with session_factory()() as session:
-            finish_typing_attempt(session, attempt.id, attempt.capture_token, "early")
-        ui.navigate.to(f"/typing/result/{attempt.id}")
-
-    with ui.row():
-        ui.button("Score what was saved", on_click=score_saved).props("unelevated")
-        ui.button("Start a new test", on_click=lambda: ui.navigate.to("/typing")).props("outline")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from results.charts import keyboard_error_map_png, speed_over_time_png
 from results.models import Attempt, Score
-from results.typing_attempts import attempts_of
+from results.attempts import attempts_of
 from skills_tests.passages import get_passage
 
 ERROR_KIND_LABELS = {
@@ -54,10 +54,10 @@ def show_result(session: Session, attempt: Attempt) -> None:
 
     ui.label(f"{attempt.person.name} - {passage.title} - {attempt.duration_s // 60} minute test - "
              f"{attempt.finished_at:%d %b %Y %H:%M} UTC").classes("text-gray-700")
-    rule_text = f"{score.rule} rule" + (f", at most {score.max_errors} errors" if score.max_errors is not None else "")
-    verdict = (f"Passed: {score.net_wpm:.1f} net words per minute. The pass mark is {score.threshold:g} net WPM "
+    rule_text = f"{score.rule} rule"
+    verdict = (f"Passed: {score.net_rate:.1f} net words per minute. The pass mark is {score.threshold:g} net WPM "
                f"({rule_text}).") if score.passed else (
-               f"Not yet at the pass mark: {score.net_wpm:.1f} net words per minute; the pass mark is "
+               f"Not yet at the pass mark: {score.net_rate:.1f} net words per minute; the pass mark is "
                f"{score.threshold:g} net WPM ({rule_text}).")
     with ui.card().classes("w-full p-4 " + ("bg-green-50" if score.passed else "bg-amber-50")):
         ui.label(verdict).classes("text-lg font-semibold").mark("verdict")
@@ -66,8 +66,8 @@ def show_result(session: Session, attempt: Attempt) -> None:
         ui.label(f"{ended} Scored over {score.seconds:.1f} seconds.").classes("text-gray-700")
 
     with ui.row().classes("gap-3 flex-wrap"):
-        _figure(f"{score.net_wpm:.1f}", "net WPM", "net-wpm")
-        _figure(f"{score.gross_wpm:.1f}", "gross WPM", "gross-wpm")
+        _figure(f"{score.net_rate:.1f}", "net WPM", "net-wpm")
+        _figure(f"{score.gross_rate:.1f}", "gross WPM", "gross-wpm")
         _figure(str(score.errors), "errors", "errors")
         _figure(f"{figures['word_accuracy']:.1f} %", "words correct", "word-accuracy")
         _figure(f"{metrics['keystroke_accuracy']:.1f} %", "keystroke accuracy", "keystroke-accuracy")
@@ -136,14 +136,14 @@ def _error_table(errors: list[dict]) -> None:
 
 
 def _history(session: Session, attempt: Attempt) -> None:
-    earlier = [a for a in attempts_of(session, attempt.person_id) if a.status == "finished"]
+    earlier = [a for a in attempts_of(session, attempt.person_id, ["typing"]) if a.status == "finished"]
     ui.label(f"{attempt.person.name}'s typing tests").classes("text-xl font-semibold mt-4")
     rows = []
     for item in earlier:
         score = item.latest_score
         rows.append({
             "id": item.id, "when": f"{item.finished_at:%d %b %Y %H:%M}", "passage": get_passage(item.form_id).title,
-            "minutes": item.duration_s // 60, "mode": item.mode, "net": f"{score.net_wpm:.1f}",
+            "minutes": item.duration_s // 60, "mode": item.mode, "net": f"{score.net_rate:.1f}",
             "errors": score.errors, "result": "passed" if score.passed else "not yet",
             "this": "this test" if item.id == attempt.id else "",
         })

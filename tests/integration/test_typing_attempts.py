@@ -8,14 +8,9 @@ import pytest
 
 from results.keystroke_log import ingest_batch, parse_batch
 from results.models import Attempt, Incident, KeystrokeBatch, Score
-from results.typing_attempts import (
-    SetupError,
-    TypingSetup,
-    attempts_of,
-    finish_typing_attempt,
-    rescore_typing_attempt,
-    start_typing_attempt,
-)
+from results.attempts import SetupError, attempts_of
+from results.finishing import finish_attempt, rescore_typing_attempt
+from results.typing_attempts import TypingSetup, start_typing_attempt
 from skills_tests.passages import get_passage
 from tests.integration.helpers import batch_body, key_events
 
@@ -45,14 +40,14 @@ def test_the_score_comes_from_the_keystrokes_with_planted_errors(fresh_database)
     attempt = _start(fresh_database)
     _type(fresh_database, attempt, typed)
     with fresh_database() as session:
-        score = finish_typing_attempt(session, attempt.id, attempt.capture_token, "early")
+        score = finish_attempt(session, attempt.id, attempt.capture_token, "early")
         assert score.typed_text == typed
         assert score.errors == 2
         kinds = sorted(e["kind"] for e in json.loads(score.details_json)["score"]["error_list"])
         assert kinds == ["omitted", "wrong"]
         # 200 ms per character from the first to the last keystroke
         assert score.seconds == pytest.approx((len(typed) - 1) * 0.2)
-        assert score.gross_chars == len(typed)
+        assert score.gross_count == len(typed)
         assert session.get(Attempt, attempt.id).status == "finished"
 
 
@@ -61,7 +56,7 @@ def test_backspace_corrections_are_rebuilt_from_the_log(fresh_database):
     attempt = _start(fresh_database)
     _type(fresh_database, attempt, first[:-1] + "q\b" + first[-1])
     with fresh_database() as session:
-        score = finish_typing_attempt(session, attempt.id, attempt.capture_token, "time")
+        score = finish_attempt(session, attempt.id, attempt.capture_token, "time")
         assert (score.typed_text, score.errors, score.seconds) == (first, 0, 60.0)
         assert json.loads(score.details_json)["metrics"]["corrections"] == 1
 
@@ -71,7 +66,7 @@ def test_keys_after_time_ran_out_are_not_counted_and_are_reported(fresh_database
     text = SOURCE[:80]
     _type(fresh_database, attempt, text, interval_ms=1000.0)  # 80 keys over 79 s, limit 60 s
     with fresh_database() as session:
-        score = finish_typing_attempt(session, attempt.id, attempt.capture_token, "early")
+        score = finish_attempt(session, attempt.id, attempt.capture_token, "early")
         assert score.typed_text == text[:61]
         assert session.get(Attempt, attempt.id).end_reason == "time"
         kinds = [i.kind for i in session.get(Attempt, attempt.id).incidents]
@@ -82,7 +77,7 @@ def test_a_browser_text_that_differs_from_the_keystrokes_is_recorded(fresh_datab
     attempt = _start(fresh_database)
     _type(fresh_database, attempt, "Dear", browser_text="Dear customer, pasted")
     with fresh_database() as session:
-        score = finish_typing_attempt(session, attempt.id, attempt.capture_token, "early")
+        score = finish_attempt(session, attempt.id, attempt.capture_token, "early")
         assert score.typed_text == "Dear"
         assert [i.kind for i in session.get(Attempt, attempt.id).incidents] == ["text_mismatch"]
 
@@ -91,8 +86,8 @@ def test_finishing_twice_returns_the_first_score(fresh_database):
     attempt = _start(fresh_database)
     _type(fresh_database, attempt, "Dear")
     with fresh_database() as session:
-        first = finish_typing_attempt(session, attempt.id, attempt.capture_token, "early")
-        again = finish_typing_attempt(session, attempt.id, attempt.capture_token, "time")
+        first = finish_attempt(session, attempt.id, attempt.capture_token, "early")
+        again = finish_attempt(session, attempt.id, attempt.capture_token, "time")
         assert first.id == again.id
 
 
@@ -102,11 +97,11 @@ def test_a_rescore_is_a_new_version_and_the_old_one_stands(fresh_database):
     words[2] = "zzz"
     _type(fresh_database, attempt, " ".join(words))
     with fresh_database() as session:
-        original = finish_typing_attempt(session, attempt.id, attempt.capture_token, "time")
+        original = finish_attempt(session, attempt.id, attempt.capture_token, "time")
         again = rescore_typing_attempt(session, attempt.id, "penalty:10")
         assert (original.version, again.version) == (1, 2)
         assert again.rule == "penalty:10" and original.rule == "standard"
-        assert again.net_wpm < original.net_wpm
+        assert again.net_rate < original.net_rate
         assert session.get(Attempt, attempt.id).latest_score.version == 2
 
 
@@ -115,11 +110,11 @@ def test_stored_scores_and_keystrokes_cannot_be_edited_or_deleted(fresh_database
     attempt = _start(fresh_database)
     _type(fresh_database, attempt, "Dear")
     with fresh_database() as session:
-        finish_typing_attempt(session, attempt.id, attempt.capture_token, "early")
+        finish_attempt(session, attempt.id, attempt.capture_token, "early")
     with fresh_database() as session:
         row = session.query(record).first()
         if record is Score:
-            row.net_wpm = 99.0
+            row.net_rate = 99.0
         else:
             row.text_snapshot = "forged"
         with pytest.raises(PermissionError, match="append-only"):
@@ -161,6 +156,6 @@ def test_history_lists_a_person_s_attempts_newest_first_whatever_the_name_s_case
     second = _start(fresh_database, name="ana  ruiz")
     other = _start(fresh_database, name="Bo Chen")
     with fresh_database() as session:
-        history = attempts_of(session, first.person_id)
+        history = attempts_of(session, first.person_id, ["typing"])
         assert [a.id for a in history] == [second.id, first.id]
         assert other.person_id != first.person_id

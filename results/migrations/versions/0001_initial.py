@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 03:17:16.613989
+Create Date: 2026-11-27 03:43:18.761443
 """
 from alembic import op
 import sqlalchemy as sa
@@ -34,6 +34,9 @@ def upgrade() -> None:
     sa.Column('rule', sa.String(length=32), nullable=False),
     sa.Column('threshold', sa.Float(), nullable=False),
     sa.Column('max_errors', sa.Integer(), nullable=True),
+    sa.Column('min_accuracy', sa.Float(), nullable=True),
+    sa.Column('count_enter', sa.Boolean(), nullable=False),
+    sa.Column('keypad_only', sa.Boolean(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('capture_token', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -81,12 +84,13 @@ def upgrade() -> None:
     sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('rule', sa.String(length=32), nullable=False),
     sa.Column('seconds', sa.Float(), nullable=False),
-    sa.Column('gross_chars', sa.Integer(), nullable=False),
-    sa.Column('gross_wpm', sa.Float(), nullable=False),
+    sa.Column('gross_count', sa.Integer(), nullable=False),
+    sa.Column('rate_unit', sa.String(length=8), nullable=False),
+    sa.Column('gross_rate', sa.Float(), nullable=False),
+    sa.Column('net_rate', sa.Float(), nullable=False),
     sa.Column('errors', sa.Integer(), nullable=False),
-    sa.Column('net_wpm', sa.Float(), nullable=False),
+    sa.Column('accuracy', sa.Float(), nullable=True),
     sa.Column('threshold', sa.Float(), nullable=False),
-    sa.Column('max_errors', sa.Integer(), nullable=True),
     sa.Column('passed', sa.Boolean(), nullable=False),
     sa.Column('typed_text', sa.Text(), nullable=False),
     sa.Column('details_json', sa.Text(), nullable=False),
