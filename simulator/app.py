@@ -8,7 +8,7 @@ from pathlib import Path
 from nicegui import app
 
 from results.database import data_dir, session_factory
-from simulator import capture_routes, home_page, typing_pages
+from simulator import capture_routes, home_page, tenkey_pages, typing_pages
 
 STATIC_DIR = Path(__file__).with_name("static")
 
@@ -29,3 +29,4 @@ def build_app() -> None:
     capture_routes.register()
     home_page.register()
     typing_pages.register()
+    tenkey_pages.register()

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from skills_tests.tenkey_scoring import DEFAULT_MIN_ACCURACY, DEFAULT_THRESHOLD_NET_KPH, score_tenkey
 from skills_tests.typing_scoring import DEFAULT_THRESHOLD_NET_WPM, TypingRule, score_typing
 
 EXIT_BAD_INPUT = 2
@@ -67,6 +68,39 @@ def _score_typing(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lines(path: str, what: str) -> list[str]:
+    """One item or entry per line; a trailing line break does not make an extra (empty) line."""
+    return _read_text(path, what).splitlines()
+
+
+def _score_tenkey(args: argparse.Namespace) -> int:
+    key = _lines(args.key, "key")
+    if not key:
+        raise BadInput(f"key file {args.key!r} is empty (expected one item per line)")
+    blank = [n for n, item in enumerate(key, 1) if not item.strip()]
+    if blank:
+        raise BadInput(f"key file {args.key!r} has an empty line {blank[0]} (every line of a key must be an item)")
+    entries = _lines(args.entries, "entries")
+    if len(entries) > len(key):
+        raise BadInput(f"entries file {args.entries!r} has {len(entries)} entries for {len(key)} items in the key")
+    score = score_tenkey(key, entries, args.seconds, count_enter=args.count_enter)
+    passed = score.passes(args.threshold, args.min_accuracy)
+    if args.json:
+        print(json.dumps({**score.to_dict(), "threshold": args.threshold, "min_accuracy": args.min_accuracy,
+                          "passed": passed}, indent=2))
+        return 0
+    print(f"Time:        {score.seconds:g} s; Enter {'counted' if args.count_enter else 'not counted'}")
+    print(f"Entries:     {score.entries} keyed, {score.correct} correct, {score.errors} wrong or skipped")
+    print(f"Keystrokes:  {score.keystrokes} = {score.gross_kph:,.0f} gross KPH")
+    print(f"Net:         {score.net_kph:,.0f} KPH; accuracy {score.accuracy:.2f} %")
+    print(f"Result:      {'PASS' if passed else 'NOT PASSED'} (pass mark {args.threshold:,.0f} net KPH and "
+          f"{args.min_accuracy:g} % accuracy)")
+    for wrong in score.wrong:
+        print(f"  line {wrong.position:4}: expected {wrong.expected!r:<14} keyed {wrong.entered!r}"
+              + (" (skipped)" if wrong.skipped else ""))
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from nicegui import ui
 
@@ -103,6 +137,18 @@ def build_parser() -> argparse.ArgumentParser:
                         help="time: an unfinished last word is not an error; completion: it is")
     typing.add_argument("--json", action="store_true", help="print one JSON object")
     typing.set_defaults(handler=_score_typing)
+
+    tenkey = tests.add_parser("tenkey", help="score a 10-key test: key file + entries file, one per line")
+    tenkey.add_argument("--key", required=True, help="the items, one per line (UTF-8 text)")
+    tenkey.add_argument("--entries", required=True, help="what was keyed, one entry per line; an empty line is skipped")
+    tenkey.add_argument("--seconds", required=True, type=_positive_seconds, help="test time in seconds")
+    tenkey.add_argument("--count-enter", action="store_true", help="count Enter as a keystroke (default: not)")
+    tenkey.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD_NET_KPH,
+                        help=f"pass mark in net KPH (product default {DEFAULT_THRESHOLD_NET_KPH:,.0f})")
+    tenkey.add_argument("--min-accuracy", type=float, default=DEFAULT_MIN_ACCURACY,
+                        help=f"minimum accuracy in per cent (product default {DEFAULT_MIN_ACCURACY:g})")
+    tenkey.add_argument("--json", action="store_true", help="print one JSON object")
+    tenkey.set_defaults(handler=_score_tenkey)
     return parser
 
 

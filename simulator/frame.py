@@ -13,6 +13,7 @@ BRAND_BLUE = "#1d4e89"  # 8.9:1 contrast with white text
 NAV = (
     ("Home", "/"),
     ("Typing", "/typing"),
+    ("10-key", "/tenkey"),
 )
 
 
