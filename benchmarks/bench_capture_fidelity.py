@@ -6,13 +6,21 @@ application's capture route and database. A 1-minute practice test on the long e
 passage is typed at 150 WPM (one key every 80 ms, keys held 30 ms) for 59 s, so that
 every key falls inside the timed minute, then finished with Ctrl+Enter.
 
-Compared:
+Compared, over every keydown sent (Shift presses included):
 
 - keys sent vs. keydown events stored (target: none lost, none added, same keys);
-- each interval between consecutive stored keydowns (``event.timeStamp`` differences,
-  the browser's 0.1 ms clock) vs. the interval between the same two keys' send times
-  (``time.perf_counter``): p50, p95, p99 and max of |recorded - injected| in ms (target:
-  p99 within 2 ms).
+- each interval between consecutive stored keydowns (``event.timeStamp`` differences)
+  vs. the interval between the same two keys' send times (``time.perf_counter``): p50,
+  p95, p99 and max of |recorded - injected| in ms (target: p99 within 2 ms).
+
+Two passes, one per way of sending keys (see ``tests/e2e/keyboard.py``):
+
+- ``xtest`` (the headline figures): keys go through the X server's input path like a
+  hardware keyboard, with real Shift presses; the X server stamps them (1 ms steps) and
+  Chromium's ``event.timeStamp`` comes from that stamp.
+- ``send_event``: pynput's ``press(char)``, an XSendEvent with no time; Chromium stamps
+  it when its UI thread reads it, so the browser's own delays (a busy 2-core machine)
+  show up in the intervals. Reported for comparison, no target.
 
 Also reported: how precisely the keys were paced, and the spread of the browser's
 timestamp minus the send time over the minute (drift or jitter that intervals hide).
@@ -57,111 +65,127 @@ def spread(values: list[float]) -> dict:
         "max": round(max(values), 3) if values else math.nan}
 
 
-def dom_key(char: str) -> str:
-    return {"\b": "Backspace", "\n": "Enter"}.get(char, char)
-
-
 def matched_pairs(sent_keys: list[str], stored_keys: list[str]) -> list[tuple[int, int]]:
     """Index pairs (sent, stored) of the keys that arrived, in order."""
     matcher = difflib.SequenceMatcher(a=sent_keys, b=stored_keys, autojunk=False)
     return [(block.a + k, block.b + k) for block in matcher.get_matching_blocks() for k in range(block.size)]
 
 
-def type_one_minute(stack: harness.Stack, keys: str) -> tuple[str, list[float]]:
+def type_one_minute(stack: harness.Stack, keys: str, xtest: bool) -> tuple[str, list[keyboard.Press]]:
     driver = stack.driver
     attempt_id = harness.start_typing_test(driver, stack.server.url, PASSAGE, minutes=1, name="Capture Benchmark")
     harness.focus_typing_area(driver)
-    sent = keyboard.type_text(keys, INTERVAL_S, hold_s=HOLD_S)
+    presses = keyboard.type_keys(keys, INTERVAL_S, hold_s=HOLD_S, xtest=xtest)
     time.sleep(0.3)
     keyboard.ctrl_enter()
     harness.wait_for_result_page(driver, attempt_id, timeout=120)
-    return attempt_id, sent
+    return attempt_id, presses
 
 
-def run() -> dict:
-    text = get_passage(PASSAGE).text
-    count = int(TYPING_S / INTERVAL_S) + 1
-    keys = text[:count]
-    with harness.Stack() as stack:
-        attempt_id, sent = type_one_minute(stack, keys)
-        factory = stack.server.session_factory()
+def measure(stack: harness.Stack, keys: str, xtest: bool) -> dict:
+    from results.models import Attempt
+
+    attempt_id, presses = type_one_minute(stack, keys, xtest)
+    factory = stack.server.session_factory()
+    try:
         events = harness.stored_keyboard_events(factory, attempt_id)
-        from results.models import Attempt
-
         with factory() as session:
             attempt = session.get(Attempt, attempt_id)
             score = attempt.scores[0]
             stored_text, end_reason, seconds = score.typed_text, attempt.end_reason, score.seconds
+    finally:
         factory.kw["bind"].dispose()
 
     downs = [e for e in events if e["type"] == "down" and not e["ctrl"]]  # without the finishing Ctrl+Enter
-    sent_keys = [dom_key(c) for c in keys]
+    sent_keys = [p.key for p in presses]
     stored_keys = [e["key"] for e in downs]
     pairs = matched_pairs(sent_keys, stored_keys)
     lost = len(sent_keys) - len(pairs)
     extra = len(stored_keys) - len(pairs)
 
     # Intervals between consecutive keys that both arrived.
-    diffs, diffs_chars, injected = [], [], []
+    signed, without_enter, injected = [], [], []
     for (a0, b0), (a1, b1) in zip(pairs, pairs[1:]):
         if a1 != a0 + 1:
             continue
-        injected_ms = (sent[a1] - sent[a0]) * 1000
-        recorded_ms = downs[b1]["t"] - downs[b0]["t"]
-        diffs.append(abs(recorded_ms - injected_ms))
+        injected_ms = (presses[a1].at - presses[a0].at) * 1000
+        error = (downs[b1]["t"] - downs[b0]["t"]) - injected_ms
+        signed.append(error)
         injected.append(injected_ms)
-        if "\n" not in (keys[a0], keys[a1]):
-            diffs_chars.append(abs(recorded_ms - injected_ms))
-    offsets = [downs[b]["t"] - sent[a] * 1000 for a, b in pairs]
+        if "Enter" not in (sent_keys[a0], sent_keys[a1]):
+            without_enter.append(abs(error))
+    errors = [abs(e) for e in signed]
+    offsets = [downs[b]["t"] - presses[a].at * 1000 for a, b in pairs]
     middle = statistics.median(offsets) if offsets else math.nan
-    offset_spread = [abs(o - middle) for o in offsets]
-    pacing = [abs(ms - INTERVAL_S * 1000) for ms in injected]
-
-    span_s = sent[-1] - sent[0]
-    interval_error = spread(diffs)
-    targets = {"no_keys_lost": lost == 0 and extra == 0 and stored_keys == sent_keys,
-               "p99_within_2_ms": interval_error["p99"] <= TARGET_P99_MS}
-    result = {
-        "passage": PASSAGE,
-        "interval_ms": INTERVAL_S * 1000,
-        "hold_ms": HOLD_S * 1000,
+    chars = [p.at for p in presses if p.char_index is not None]
+    pacing = [abs((b - a) * 1000 - INTERVAL_S * 1000) for a, b in zip(chars, chars[1:])]
+    span_s = chars[-1] - chars[0]
+    return {
         "typed_for_s": round(span_s, 3),
         "pace_wpm": round(len(keys) / 5 / (span_s / 60), 2),
+        "characters": len(keys),
         "keys_sent": len(sent_keys),
+        "shift_presses_sent": sent_keys.count("Shift"),
         "keydowns_stored": len(stored_keys),
         "lost": lost,
         "extra": extra,
         "same_keys_in_order": stored_keys == sent_keys,
-        "intervals_compared": len(diffs),
-        "interval_abs_error_ms": interval_error,
-        "interval_abs_error_ms_without_enter": spread(diffs_chars),
-        "mean_signed_interval_error_ms": round(statistics.fmean(
-            (downs[b1]["t"] - downs[b0]["t"]) - (sent[a1] - sent[a0]) * 1000
-            for (a0, b0), (a1, b1) in zip(pairs, pairs[1:]) if a1 == a0 + 1), 4) if diffs else math.nan,
-        "timestamp_minus_send_time_spread_ms": spread(offset_spread),
+        "intervals_compared": len(errors),
+        "interval_abs_error_ms": spread(errors),
+        "interval_abs_error_ms_without_enter": spread(without_enter),
+        "mean_signed_interval_error_ms": round(statistics.fmean(signed), 4) if signed else math.nan,
+        "timestamp_minus_send_time_spread_ms": spread([abs(o - middle) for o in offsets]),
         "pacing_abs_error_ms": spread(pacing),
-        "server": {"typed_text_matches": stored_text == keys, "end_reason": end_reason,
-                   "scored_seconds": seconds},
-        "targets_met": targets,
+        "server": {"typed_text_matches": stored_text == keys, "end_reason": end_reason, "scored_seconds": seconds},
     }
-    result["summary"] = [
-        f"{len(sent_keys)} keys sent at {result['pace_wpm']:.1f} WPM over {span_s:.1f} s; "
-        f"{len(stored_keys)} keydowns stored; lost {lost}, extra {extra}  "
-        f"(target 0: {'met' if targets['no_keys_lost'] else 'NOT met'})",
-        f"|recorded - injected| interval, {len(diffs)} intervals: p50 {interval_error['p50']:.3f} ms, "
-        f"p95 {interval_error['p95']:.3f} ms, p99 {interval_error['p99']:.3f} ms, max {interval_error['max']:.3f} ms"
-        f"  (target p99 <= {TARGET_P99_MS:g} ms: {'met' if targets['p99_within_2_ms'] else 'NOT met'})",
-        f"  without intervals touching Enter: p99 {result['interval_abs_error_ms_without_enter']['p99']:.3f} ms, "
-        f"max {result['interval_abs_error_ms_without_enter']['max']:.3f} ms",
-        f"browser timestamp minus send time, spread around its median: "
-        f"p99 {result['timestamp_minus_send_time_spread_ms']['p99']:.3f} ms, "
-        f"max {result['timestamp_minus_send_time_spread_ms']['max']:.3f} ms",
-        f"key pacing (send interval vs {INTERVAL_S * 1000:g} ms): p99 {result['pacing_abs_error_ms']['p99']:.3f} ms, "
-        f"max {result['pacing_abs_error_ms']['max']:.3f} ms",
-        f"server: typed text {'matches' if stored_text == keys else 'DIFFERS from'} the keys sent; ended by "
-        f"{end_reason}, scored over {seconds:.2f} s",
+
+
+def describe(name: str, m: dict) -> list[str]:
+    e = m["interval_abs_error_ms"]
+    return [
+        f"{name}: {m['keys_sent']} keys sent ({m['characters']} characters, {m['shift_presses_sent']} Shift) at "
+        f"{m['pace_wpm']:.1f} WPM over {m['typed_for_s']:.1f} s; {m['keydowns_stored']} keydowns stored; "
+        f"lost {m['lost']}, extra {m['extra']}, same keys in order: {m['same_keys_in_order']}",
+        f"  |recorded - injected| interval, {m['intervals_compared']} intervals: p50 {e['p50']:.3f} ms, "
+        f"p95 {e['p95']:.3f} ms, p99 {e['p99']:.3f} ms, max {e['max']:.3f} ms",
+        f"  browser timestamp minus send time, spread around its median: "
+        f"p99 {m['timestamp_minus_send_time_spread_ms']['p99']:.3f} ms, "
+        f"max {m['timestamp_minus_send_time_spread_ms']['max']:.3f} ms; key pacing vs {INTERVAL_S * 1000:g} ms: "
+        f"p99 {m['pacing_abs_error_ms']['p99']:.3f} ms, max {m['pacing_abs_error_ms']['max']:.3f} ms",
+        f"  server: typed text {'matches' if m['server']['typed_text_matches'] else 'DIFFERS from'} the keys sent; "
+        f"ended by {m['server']['end_reason']}, scored over {m['server']['scored_seconds']:.2f} s",
     ]
-    return result
+
+
+def run() -> dict:
+    keys = get_passage(PASSAGE).text[: int(TYPING_S / INTERVAL_S) + 1]
+    with harness.Stack() as stack:
+        xtest = measure(stack, keys, xtest=True)
+        send_event = measure(stack, keys, xtest=False)
+
+    headline = xtest["interval_abs_error_ms"]
+    targets = {"no_keys_lost": xtest["lost"] == 0 and xtest["extra"] == 0 and xtest["same_keys_in_order"],
+               "p99_within_2_ms": headline["p99"] <= TARGET_P99_MS}
+    summary = describe("xtest (like a hardware keyboard)", xtest) + describe("send_event (pynput press(char))",
+                                                                              send_event)
+    summary.append(f"targets (xtest): 0 keys lost: {'met' if targets['no_keys_lost'] else 'NOT met'}; "
+                   f"p99 <= {TARGET_P99_MS:g} ms: {'met' if targets['p99_within_2_ms'] else 'NOT met'}")
+    return {
+        "passage": PASSAGE,
+        "interval_ms": INTERVAL_S * 1000,
+        "hold_ms": HOLD_S * 1000,
+        "keys_sent": xtest["keys_sent"],
+        "keydowns_stored": xtest["keydowns_stored"],
+        "lost": xtest["lost"],
+        "p50_ms": headline["p50"],
+        "p95_ms": headline["p95"],
+        "p99_ms": headline["p99"],
+        "max_ms": headline["max"],
+        "xtest": xtest,
+        "send_event": send_event,
+        "targets_met": targets,
+        "summary": summary,
+    }
 
 
 if __name__ == "__main__":

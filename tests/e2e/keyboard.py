@@ -1,14 +1,25 @@
 """Type into the focused X window through pynput, as a person at a keyboard would.
 
-Keys follow an absolute schedule (key ``i`` goes out at ``start + i * interval`` on
+Keys follow an absolute schedule (key ``i`` goes down at ``start + i * interval`` on
 ``time.perf_counter``): each wait sleeps until shortly before the due time and spins the
 rest, so late wake-ups do not add up over a long passage. The functions return the send
 times (``perf_counter`` seconds, taken just before each key press) to compare with what
 the browser recorded.
 
 In the text, ``"\\b"`` is Backspace and ``"\\n"`` is Enter; other characters are typed as
-themselves (pynput adds Shift for capitals and shifted symbols by itself: the browser
-sees e.g. key "R" with shiftKey set, and no separate Shift keydown).
+themselves. Two ways of sending a character:
+
+- ``xtest=True`` (default): the key is pressed through the X server's XTEST extension,
+  like a hardware key (pynput does this for a ``KeyCode`` with a keysym as ``vk``);
+  capitals and shifted symbols get a real Shift press around them, 15 ms before. The X
+  server stamps the event, and Chromium's ``event.timeStamp`` comes from that stamp
+  (1 ms steps), so a busy browser does not shift it.
+- ``xtest=False``: pynput's own way for characters, ``press(char)``: an XSendEvent to the
+  focused window with the Shift state set (no Shift keydown reaches the page, only e.g.
+  key "R" with shiftKey). The event carries no time, and Chromium stamps it when it reads
+  it, so its timestamp includes the browser's own delay.
+
+Backspace, Enter and Ctrl always go through XTEST (pynput's way for special keys).
 
 pynput is imported on first use, so that DISPLAY can be pointed at the virtual display
 first.
@@ -17,10 +28,12 @@ first.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 SPIN_S = 0.002  # the last part of every wait is a busy-wait
-DEFAULT_HOLD_S = 0.03  # how long a key stays down (capped below the interval)
+DEFAULT_HOLD_S = 0.03  # how long a key stays down (capped at half the interval)
+SHIFT_LEAD_S = 0.015  # Shift goes down this long before its key (capped at a quarter of the interval)
 
 _controller = None
 
@@ -34,10 +47,40 @@ def controller():
     return _controller
 
 
-def key_for(char: str):
-    from pynput.keyboard import Key
+def forget_controller() -> None:
+    """Drop the X connection while the display still exists (before stopping Xvfb)."""
+    global _controller
+    _controller = None
 
-    return {"\b": Key.backspace, "\n": Key.enter}.get(char, char)
+
+@dataclass(frozen=True)
+class Press:
+    """One key press that was sent: the DOM ``key`` the page should see, and when."""
+
+    key: str
+    at: float  # perf_counter seconds, just before the press went out
+    char_index: int | None  # position in the typed text; None for a Shift press
+
+
+def dom_key(char: str) -> str:
+    return {"\b": "Backspace", "\n": "Enter"}.get(char, char)
+
+
+def resolve(char: str, xtest: bool = True):
+    """The pynput key for a character, and whether Shift must be held for it."""
+    from pynput.keyboard import Key, KeyCode
+
+    special = {"\b": Key.backspace, "\n": Key.enter}
+    if char in special:
+        return special[char], False
+    if not xtest:
+        return char, False
+    keysym = ord(char) if ord(char) < 0x100 else ord(char) | 0x01000000
+    mapping = controller().keyboard_mapping.get(keysym)
+    if mapping is None:  # not on the keyboard: let pynput borrow a key code
+        return char, False
+    _keycode, shift_state = mapping
+    return KeyCode.from_vk(keysym), bool(shift_state & 1)
 
 
 def wait_until(due: float) -> None:
@@ -49,29 +92,45 @@ def wait_until(due: float) -> None:
         pass
 
 
-def type_text(text: str | Sequence[str], interval_s: float = 0.2, hold_s: float | None = None,
-              start: float | None = None) -> list[float]:
-    """Type ``text`` one key every ``interval_s``; returns the time each key was pressed.
+def type_keys(text: Iterable[str], interval_s: float = 0.2, hold_s: float | None = None,
+              start: float | None = None, xtest: bool = True) -> list[Press]:
+    """Type ``text`` one key every ``interval_s``; returns every press sent, Shift included.
 
-    ``start`` is when the first key goes out (default: now).
+    ``start`` is when the first key goes down (default: as soon as a leading Shift can).
     """
+    from pynput.keyboard import Key
+
     keyboard = controller()
     hold = min(DEFAULT_HOLD_S if hold_s is None else hold_s, interval_s / 2)
-    keys = [key_for(char) for char in text]
-    start = time.perf_counter() if start is None else start
-    sent: list[float] = []
-    for i, key in enumerate(keys):
+    lead = min(SHIFT_LEAD_S, interval_s / 4)
+    chars = list(text)
+    plan = [resolve(char, xtest) for char in chars]
+    start = time.perf_counter() + lead if start is None else start
+    presses: list[Press] = []
+    for i, (key, shifted) in enumerate(plan):
         due = start + i * interval_s
+        if shifted:
+            wait_until(due - lead)
+            presses.append(Press("Shift", time.perf_counter(), None))
+            keyboard.press(Key.shift)
         wait_until(due)
-        sent.append(time.perf_counter())
+        presses.append(Press(dom_key(chars[i]), time.perf_counter(), i))
         keyboard.press(key)
         wait_until(due + hold)
         keyboard.release(key)
-    return sent
+        if shifted:
+            keyboard.release(Key.shift)
+    return presses
+
+
+def type_text(text: str, interval_s: float = 0.2, hold_s: float | None = None, start: float | None = None,
+              xtest: bool = True) -> list[float]:
+    """Type ``text`` one key every ``interval_s``; returns when each character's key went down."""
+    return [p.at for p in type_keys(text, interval_s, hold_s, start, xtest) if p.char_index is not None]
 
 
 def press_together(*keys) -> float:
-    """Press keys in order and release them in reverse (a shortcut); returns the press time."""
+    """Press keys in order and release them in reverse (a shortcut); returns the first press time."""
     keyboard = controller()
     pressed_at = time.perf_counter()
     for key in keys:
@@ -92,10 +151,4 @@ def ctrl_enter() -> float:
 def ctrl_v() -> float:
     from pynput.keyboard import Key
 
-    return press_together(Key.ctrl, "v")
-
-
-def forget_controller() -> None:
-    """Drop the X connection while the display still exists (before stopping Xvfb)."""
-    global _controller
-    _controller = None
+    return press_together(Key.ctrl, resolve("v")[0])
