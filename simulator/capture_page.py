@@ -10,6 +10,10 @@ from results.database import session_factory
 from results.finishing import finish_attempt, result_url
 from results.models import Attempt
 
+# A test page must survive a dropped connection for as long as a test can last: NiceGUI
+# otherwise forgets the page after 3 s and reloads it, which would end the test.
+TEST_PAGE_RECONNECT_S = 900
+
 
 def start_capture(attempt: Attempt, kind: str, **elements_and_options: object) -> None:
     """Load keystroke_capture.js and start it once the page's elements exist.

@@ -10,7 +10,7 @@ from results.attempts import DURATIONS_S, MODES, SetupError
 from results.database import session_factory
 from results.models import Attempt
 from results.tenkey_attempts import DrillSetup, TenKeySetup, start_drill_attempt, start_tenkey_attempt
-from simulator.capture_page import show_interrupted, start_capture
+from simulator.capture_page import TEST_PAGE_RECONNECT_S, show_interrupted, start_capture
 from simulator.frame import frame
 from simulator.tenkey_result_view import show_drill_result, show_tenkey_result
 from skills_tests.tenkey_items import get_drill_batch, get_item_set, load_drill_batches, load_item_sets
@@ -38,7 +38,7 @@ def register() -> None:
         with frame("10-key test"):
             _setup_form(form, minutes, mode)
 
-    @ui.page("/tenkey/attempt/{attempt_id}")
+    @ui.page("/tenkey/attempt/{attempt_id}", reconnect_timeout=TEST_PAGE_RECONNECT_S)
     def tenkey_attempt(attempt_id: str) -> None:
         _attempt_page(attempt_id, "tenkey", "10-key test", _entry_screen)
 
@@ -51,7 +51,7 @@ def register() -> None:
         with frame("Adding-machine drill"):
             _drill_setup_form(batch)
 
-    @ui.page("/tenkey/drill/attempt/{attempt_id}")
+    @ui.page("/tenkey/drill/attempt/{attempt_id}", reconnect_timeout=TEST_PAGE_RECONNECT_S)
     def drill_attempt(attempt_id: str) -> None:
         _attempt_page(attempt_id, "drill", "Adding-machine drill", _drill_screen)
 

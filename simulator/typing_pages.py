@@ -8,7 +8,7 @@ from results.database import session_factory
 from results.models import Attempt
 from results.attempts import DURATIONS_S, MODES, SetupError
 from results.typing_attempts import TypingSetup, start_typing_attempt
-from simulator.capture_page import show_interrupted, start_capture
+from simulator.capture_page import TEST_PAGE_RECONNECT_S, show_interrupted, start_capture
 from simulator.frame import frame
 from simulator.typing_result_view import show_result
 from skills_tests.passages import get_passage, load_passages
@@ -33,7 +33,7 @@ def register() -> None:
         with frame("Typing test"):
             _setup_form(passage, minutes, mode)
 
-    @ui.page("/typing/attempt/{attempt_id}")
+    @ui.page("/typing/attempt/{attempt_id}", reconnect_timeout=TEST_PAGE_RECONNECT_S)
     def typing_attempt(attempt_id: str) -> None:
         with session_factory()() as session:
             attempt = session.get(Attempt, attempt_id)

@@ -56,6 +56,7 @@ class Xvfb:
     display: int | None = None
     process: subprocess.Popen | None = None
     previous_display: str | None = None
+    log: object = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -64,16 +65,22 @@ class Xvfb:
     def start(self, first: int = 90, tries: int = 50) -> Xvfb:
         if shutil.which("Xvfb") is None:
             raise RuntimeError("Xvfb is not installed (Debian package xvfb)")
+        self.log = tempfile.TemporaryFile()  # Xvfb's messages (xkbcomp warnings...), never a full pipe
         for number in range(first, first + tries):
-            if Path(f"/tmp/.X{number}-lock").exists() or Path(f"/tmp/.X11-unix/X{number}").exists():
+            lock, socket_path = Path(f"/tmp/.X{number}-lock"), Path(f"/tmp/.X11-unix/X{number}")
+            if lock.exists() or socket_path.exists():
                 continue
-            process = subprocess.Popen(
-                ["Xvfb", f":{number}", "-screen", "0", SCREEN, "-nolisten", "tcp"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            )
-            socket_path = Path(f"/tmp/.X11-unix/X{number}")
+            process = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", SCREEN, "-nolisten", "tcp"],
+                                       stdout=self.log, stderr=subprocess.STDOUT)
+
+            def ours() -> bool:  # the display is up and is this process's (not a concurrent run's)
+                try:
+                    return socket_path.exists() and int(lock.read_text().strip() or 0) == process.pid
+                except (OSError, ValueError):
+                    return False
+
             try:
-                _wait(lambda: socket_path.exists() or process.poll() is not None, 15, f"Xvfb :{number}")
+                _wait(lambda: process.poll() is not None or ours(), 15, f"Xvfb :{number}")
             except TimeoutError:
                 process.kill()
                 process.wait()
@@ -84,7 +91,9 @@ class Xvfb:
             self.previous_display = os.environ.get("DISPLAY")
             os.environ["DISPLAY"] = self.name
             return self
-        raise RuntimeError(f"no free X display between :{first} and :{first + tries - 1}")
+        self.log.seek(0)
+        raise RuntimeError(f"no free X display between :{first} and :{first + tries - 1}; Xvfb said:\n"
+                           + self.log.read().decode(errors="replace")[-2000:])
 
     def stop(self) -> None:
         keyboard = sys.modules.get("tests.e2e.keyboard")
@@ -98,6 +107,9 @@ class Xvfb:
                 self.process.kill()
                 self.process.wait()
             self.process = None
+        if self.log is not None:
+            self.log.close()
+            self.log = None
         if self.previous_display is None:
             os.environ.pop("DISPLAY", None)
         else:
@@ -266,6 +278,14 @@ def focus_typing_area(driver) -> None:
 
 def typing_area_text(driver) -> str:
     return driver.execute_script("return document.querySelector('textarea.typing-area').value;")
+
+
+def wait_for_text(driver, expected: str, timeout: float = 10.0) -> None:
+    """Wait until the typing area holds ``expected`` (the browser may still be handling the last keys)."""
+    try:
+        wait_until(driver, lambda d: typing_area_text(d) == expected, timeout, "the typed text")
+    except Exception:
+        raise AssertionError(f"the typing area holds {typing_area_text(driver)!r}, expected {expected!r}") from None
 
 
 def status_text(driver) -> str:

@@ -80,6 +80,8 @@ def resolve(char: str, xtest: bool = True):
     if mapping is None:  # not on the keyboard: let pynput borrow a key code
         return char, False
     _keycode, shift_state = mapping
+    if shift_state & ~1:  # needs AltGr or another level: pynput's own way sets that state
+        return char, False
     return KeyCode.from_vk(keysym), bool(shift_state & 1)
 
 

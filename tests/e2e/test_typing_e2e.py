@@ -104,7 +104,7 @@ def test_typed_passage_with_planted_mistakes_is_scored_exactly_as_typed(browser,
     attempt_id = harness.start_typing_test(browser, app_server.url, PASSAGE, minutes=1)
     harness.focus_typing_area(browser)
     presses = keyboard.type_keys(keys, KEY_INTERVAL_S)
-    assert harness.typing_area_text(browser) == intended
+    harness.wait_for_text(browser, intended)
     finish_with_ctrl_enter(browser, attempt_id)
 
     # Every key that went down arrived, in order: the characters, the Backspace, and a Shift
@@ -150,9 +150,8 @@ def test_typed_passage_with_planted_mistakes_is_scored_exactly_as_typed(browser,
 
 def test_paste_is_blocked_and_recorded_as_an_incident(browser, app_server, db):
     attempt_id = harness.start_typing_test(browser, app_server.url, PASSAGE, minutes=1)
-    app_origin = app_server.url
     browser.execute_cdp_cmd("Browser.grantPermissions", {
-        "origin": app_origin, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+        "origin": app_server.url, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
     harness.focus_typing_area(browser)
     # Something to paste is on the clipboard.
     clipboard = browser.execute_async_script(
@@ -175,7 +174,7 @@ def test_paste_is_blocked_and_recorded_as_an_incident(browser, app_server, db):
     assert prevented
     assert "Pasting is not allowed" in harness.status_text(browser)
     keyboard.type_text(second, KEY_INTERVAL_S)
-    assert harness.typing_area_text(browser) == first + second
+    harness.wait_for_text(browser, first + second)  # nothing pasted in between
     finish_with_ctrl_enter(browser, attempt_id)
 
     assert only_score(db, attempt_id).typed_text == first + second
@@ -230,6 +229,11 @@ def _type_through_an_outage(driver, db, attempt_id: str, outage: Outage, before:
 
 
 def test_keys_typed_while_the_server_is_unreachable_are_kept(browser, app_server, db):
+    """The capture route is out of reach for 4 s while typing goes on; nothing is lost.
+
+    Only the capture route is cut (the page's NiceGUI websocket stays up): taking the whole
+    browser offline currently reloads the page, see the next test.
+    """
     before, during, after = "Your electric ", "meter is read once", " a month,"
     attempt_id = harness.start_typing_test(browser, app_server.url, PASSAGE, minutes=1)
     harness.focus_typing_area(browser)
@@ -249,12 +253,6 @@ def test_keys_typed_while_the_server_is_unreachable_are_kept(browser, app_server
     assert only_score(db, attempt_id).typed_text == keys
 
 
-@pytest.mark.xfail(reason=(
-    "the test page is a NiceGUI page with the default reconnect_timeout (3 s): when the browser is offline "
-    "longer than that, the server drops the page's client, and on reconnecting NiceGUI reloads the page "
-    "('implicit handshake failed'), which shows 'This test was interrupted' and ends the test. Fix: "
-    "@ui.page('/typing/attempt/{attempt_id}', reconnect_timeout=...) longer than any test, in "
-    "simulator/typing_pages.py"), strict=False)
 def test_the_test_goes_on_after_the_browser_was_offline(browser, app_server, db):
     before, during, after = "Your electric ", "meter is", " read once"
     attempt_id = harness.start_typing_test(browser, app_server.url, PASSAGE, minutes=1)
@@ -264,6 +262,6 @@ def test_the_test_goes_on_after_the_browser_was_offline(browser, app_server, db)
                             before, during, after, outage_s=10)
     time.sleep(3)  # NiceGUI reconnects meanwhile
     assert browser.execute_script("return window.pageMark || 'reloaded';") == "unchanged"
-    assert harness.typing_area_text(browser) == before + during + after
+    harness.wait_for_text(browser, before + during + after)
     finish_with_ctrl_enter(browser, attempt_id)
     assert only_score(db, attempt_id).typed_text == before + during + after
