@@ -126,3 +126,23 @@ async def test_a_reloaded_test_keeps_what_was_typed_and_can_be_scored(user: User
 async def test_unknown_result_says_so(user: User) -> None:
     await user.open("/typing/result/does-not-exist")
     await user.should_see(marker="not-found")
+
+
+async def test_the_keystroke_route_refuses_bad_batches_with_a_clear_message_and_stores_nothing(user: User) -> None:
+    from results.keystroke_log import MAX_BATCH_BYTES
+    from results.models import KeystrokeBatch
+
+    attempt = await _start_test(user)
+    token = attempt.capture_token
+    oversized = await _post(user, attempt, "keystrokes", b" " * (MAX_BATCH_BYTES + 1))
+    assert oversized.status_code == 413 and "most one batch may carry" in oversized.json()["detail"]
+    gap = await _post(user, attempt, "keystrokes", batch_body(token, 3, key_events("ab")))
+    assert gap.status_code == 409 and gap.json() == {
+        "detail": "batch 3 arrived out of order; batch 0 is expected next", "expected": 0}
+    wrong_token = await _post(user, attempt, "keystrokes", batch_body("forged", 0, key_events("ab")))
+    assert wrong_token.status_code == 403
+    unknown = await user.http_client.post("/api/attempts/nope/keystrokes", content=batch_body(token, 0, []),
+                                          headers={"Content-Type": "application/json"})
+    assert unknown.status_code == 404
+    with session_factory()() as session:
+        assert session.scalars(select(KeystrokeBatch)).all() == []
