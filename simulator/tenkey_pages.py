@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import html
 
-from nicegui import app, ui
+from nicegui import ui
 
-from results.attempts import DURATIONS_S, MODES, SetupError
 from results.database import session_factory
 from results.models import Attempt
 from results.tenkey_attempts import DrillSetup, TenKeySetup, start_drill_attempt, start_tenkey_attempt
 from simulator.capture_page import TEST_PAGE_RECONNECT_S, show_interrupted, start_capture
 from simulator.frame import frame
+from simulator.setup_form import duration_toggle, mode_radio, name_input, problem_label, start_or_explain
 from simulator.tenkey_result_view import show_drill_result, show_tenkey_result
 from skills_tests.tenkey_items import get_drill_batch, get_item_set, load_drill_batches, load_item_sets
 
@@ -90,41 +90,26 @@ def _not_found(attempt_id: str) -> None:
     ui.button("Start a 10-key test", on_click=lambda: ui.navigate.to("/tenkey"))
 
 
-def _name_input():
-    name = ui.input("Your name", value=app.storage.user.get("name", "")).props("autofocus outlined")
-    return name.classes("w-full").mark("name")
-
-
 def _setup_form(form: str, minutes: int, mode: str) -> None:
     options = item_set_options()
     default_form = form if form in options else next(o for o in options if "practice" in o)
     with ui.card().classes("w-full max-w-2xl p-6 gap-4"):
         ui.markdown(f"A column of numbers is printed on the screen. {KEYPAD_HELP} **The timer starts at your first "
                     "keystroke.** Backspace corrects the number you are keying; a number is final once you press Enter.")
-        name = _name_input()
-        mode_choice = ui.radio(MODE_LABELS, value=mode if mode in MODES else "practice").mark("mode")
+        name = name_input()
+        mode_choice = mode_radio(MODE_LABELS, mode)
         form_choice = ui.select(options, value=default_form, label="Numbers to key").classes("w-full")
         form_choice.props("outlined").mark("form")
-        duration_choice = ui.toggle(
-            {d: f"{d // 60} minute{'s' if d > 60 else ''}" for d in DURATIONS_S},
-            value=minutes * 60 if minutes * 60 in DURATIONS_S else 60,
-        ).mark("duration")
+        duration_choice = duration_toggle(minutes)
         keypad_only = ui.checkbox("Numeric keypad only (digits above the letters are refused)").mark("keypad-only")
         count_enter = ui.checkbox("Count Enter as a keystroke").mark("count-enter")
-        problem = ui.label().classes("text-red-800 font-semibold").mark("setup-problem")
+        problem = problem_label()
 
         def begin() -> None:
             setup = TenKeySetup(person_name=name.value or "", mode=mode_choice.value, form_id=form_choice.value,
                                 duration_s=int(duration_choice.value), count_enter=bool(count_enter.value),
                                 keypad_only=bool(keypad_only.value))
-            try:
-                with session_factory()() as session:
-                    attempt = start_tenkey_attempt(session, setup)
-            except SetupError as error:
-                problem.set_text(str(error))
-                return
-            app.storage.user["name"] = " ".join(setup.person_name.split())
-            ui.navigate.to(f"/tenkey/attempt/{attempt.id}")
+            start_or_explain(problem, setup.person_name, lambda session: start_tenkey_attempt(session, setup))
 
         name.on("keydown.enter", begin)
         with ui.row().classes("items-center gap-4"):
@@ -141,23 +126,16 @@ def _drill_setup_form(batch: str) -> None:
             "match the batch's control total: if a stub's printed amount differs from its check, key the check "
             "amount. Made a mistake? Key the same amount again followed by **-** to take it off."
         )
-        name = _name_input()
+        name = name_input()
         batch_choice = ui.select(options, value=batch if batch in options else next(iter(options)),
                                  label="Payment batch").classes("w-full").props("outlined").mark("batch")
         keypad_only = ui.checkbox("Numeric keypad only").mark("keypad-only")
-        problem = ui.label().classes("text-red-800 font-semibold").mark("setup-problem")
+        problem = problem_label()
 
         def begin() -> None:
             setup = DrillSetup(person_name=name.value or "", batch_id=batch_choice.value,
                                keypad_only=bool(keypad_only.value))
-            try:
-                with session_factory()() as session:
-                    attempt = start_drill_attempt(session, setup)
-            except SetupError as error:
-                problem.set_text(str(error))
-                return
-            app.storage.user["name"] = " ".join(setup.person_name.split())
-            ui.navigate.to(f"/tenkey/drill/attempt/{attempt.id}")
+            start_or_explain(problem, setup.person_name, lambda session: start_drill_attempt(session, setup))
 
         name.on("keydown.enter", begin)
         ui.button("Start the drill", on_click=begin).props("unelevated size=lg").mark("start")

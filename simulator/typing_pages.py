@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from nicegui import app, ui
+from nicegui import ui
 
 from results.database import session_factory
 from results.models import Attempt
-from results.attempts import DURATIONS_S, MODES, SetupError
 from results.typing_attempts import TypingSetup, start_typing_attempt
 from simulator.capture_page import TEST_PAGE_RECONNECT_S, show_interrupted, start_capture
 from simulator.frame import frame
+from simulator.setup_form import duration_toggle, mode_radio, name_input, problem_label, start_or_explain
 from simulator.typing_result_view import show_result
 from skills_tests.passages import get_passage, load_passages
 
@@ -72,28 +72,17 @@ def _setup_form(passage: str, minutes: int, mode: str) -> None:
             "keystroke**, not before. Type as you would from a letter on your desk: Backspace corrects; the "
             "mouse and arrow keys do not move the cursor; pasting is not possible."
         )
-        name = ui.input("Your name", value=app.storage.user.get("name", "")).props("autofocus outlined")
-        name.classes("w-full").mark("name")
-        mode_choice = ui.radio(MODE_LABELS, value=mode if mode in MODES else "practice").mark("mode")
+        name = name_input()
+        mode_choice = mode_radio(MODE_LABELS, mode)
         passage_choice = ui.select(options, value=default_passage, label="Passage").classes("w-full")
         passage_choice.props("outlined").mark("passage")
-        duration_choice = ui.toggle(
-            {d: f"{d // 60} minute{'s' if d > 60 else ''}" for d in DURATIONS_S},
-            value=minutes * 60 if minutes * 60 in DURATIONS_S else 60,
-        ).mark("duration")
-        problem = ui.label().classes("text-red-800 font-semibold").mark("setup-problem")
+        duration_choice = duration_toggle(minutes)
+        problem = problem_label()
 
         def begin() -> None:
             setup = TypingSetup(person_name=name.value or "", mode=mode_choice.value, form_id=passage_choice.value,
                                 duration_s=int(duration_choice.value))
-            try:
-                with session_factory()() as session:
-                    attempt = start_typing_attempt(session, setup)
-            except SetupError as error:
-                problem.set_text(str(error))
-                return
-            app.storage.user["name"] = setup.validated().person_name
-            ui.navigate.to(f"/typing/attempt/{attempt.id}")
+            start_or_explain(problem, setup.person_name, lambda session: start_typing_attempt(session, setup))
 
         name.on("keydown.enter", begin)
         ui.button("Start the test", on_click=begin).props("unelevated size=lg").mark("start")

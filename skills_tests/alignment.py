@@ -253,7 +253,7 @@ class _Aligner:
                 return hist
 
     def run(self) -> WordAlignment:
-        S, T, sp, n, m = self.S, self.T, self.sp, self.n, self.m
+        S, T, sp, m = self.S, self.T, self.sp, self.m
         if m == 0:
             return WordAlignment(steps=(), errors=0, source_reached=0)
         hist = self.furthest_reaching()

@@ -57,6 +57,23 @@ class KeyEvent:
         return self.inserts is not None or self.is_backspace
 
 
+def accepted_by_numeric_field(event: KeyEvent, characters: frozenset[str], keypad_only: bool) -> bool:
+    """Whether a keydown reaches a numeric entry field (the 10-key test, the drill tape).
+
+    Backspace and Enter (either Enter key) always; the given characters only from the
+    numeric keypad when ``keypad_only``; nothing else (letters, the keypad's navigation
+    keys when NumLock is off, Ctrl/Alt/Meta combinations).
+    """
+    if event.is_backspace:
+        return True
+    inserted = event.inserts
+    if inserted == "\n":
+        return True
+    if inserted is None or inserted not in characters:
+        return False
+    return not keypad_only or event.location == KEYPAD_LOCATION
+
+
 def first_keystroke_time(events: Iterable[KeyEvent]) -> float | None:
     """The timer starts at the first keydown that changes the text."""
     for event in events:

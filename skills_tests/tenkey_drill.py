@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from skills_tests.keystrokes import KEYPAD_LOCATION, KeyEvent
+from skills_tests.keystrokes import KeyEvent, accepted_by_numeric_field
 from skills_tests.tenkey_items import DrillBatch
 from skills_tests.typing_scoring import report_round
 
@@ -137,16 +137,7 @@ def drill_accepts(event: KeyEvent, keypad_only: bool) -> bool:
     (either) and Backspace. Everything else is refused, including "*" and "/", letters
     and the keypad's NumLock-off navigation keys.
     """
-    if event.is_backspace:
-        return True
-    inserted = event.inserts
-    if inserted is None:
-        return False
-    if inserted == "\n":
-        return True
-    if inserted in TAPE_CHARACTERS:
-        return not keypad_only or event.location == KEYPAD_LOCATION
-    return False
+    return accepted_by_numeric_field(event, TAPE_CHARACTERS, keypad_only)
 
 
 def rebuild_tape_text(events: Iterable[KeyEvent], keypad_only: bool = False) -> str:

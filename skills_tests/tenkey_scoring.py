@@ -36,7 +36,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from skills_tests.keystrokes import KEYPAD_LOCATION, KeyEvent
+from skills_tests.keystrokes import KeyEvent, accepted_by_numeric_field
 from skills_tests.typing_scoring import report_round
 
 DEFAULT_THRESHOLD_NET_KPH = 8000.0  # a product default, not a published standard
@@ -163,16 +163,7 @@ def tenkey_accepts(event: KeyEvent, keypad_only: bool) -> bool:
     key, Ctrl/Alt/Meta combinations, and the keypad's navigation keys ("End",
     "ArrowDown", ...) that it sends when NumLock is off.
     """
-    if event.is_backspace:
-        return True
-    inserted = event.inserts
-    if inserted is None:
-        return False
-    if inserted == "\n":
-        return True
-    if inserted in ENTRY_CHARACTERS:
-        return not keypad_only or event.location == KEYPAD_LOCATION
-    return False
+    return accepted_by_numeric_field(event, ENTRY_CHARACTERS, keypad_only)
 
 
 def rebuild_entry_text(events: Iterable[KeyEvent], keypad_only: bool = False) -> str:
