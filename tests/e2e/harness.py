@@ -1,8 +1,13 @@
 """Start the pieces of an end-to-end run: an X display, the application, a real browser.
 
-Used by the e2e tests' fixtures and by the capture-fidelity benchmark. Keys are typed
-into the browser through pynput, which sends X events to whichever window has the X
-input focus, so the browser must be headed and run on the same (virtual) display.
+Used by the e2e tests and by the capture benchmarks. Keys are typed into the browser
+through pynput, which sends X events to whichever window has the X input focus, so the
+browser must be headed and run on the same (virtual) display; or they are put into the
+page through the DevTools protocol (``cdp_key``), which can give a key the numeric
+keypad's location without an X server.
+
+Also here: driving the set-up forms and test pages, reading what the application stored,
+NumLock as the browser sees it, and comparing keys sent with the keydowns recorded.
 
 pynput chooses its X connection when it is imported: set ``DISPLAY`` (``Xvfb.start``
 does) before anything imports it. Nothing here imports pynput.
@@ -10,10 +15,14 @@ does) before anything imports it. Nothing here imports pynput.
 
 from __future__ import annotations
 
+import difflib
+import itertools
 import json
+import math
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -234,7 +243,7 @@ def start_chromium(display: str, profile_dir: Path, page_load_timeout: float = 6
     return driver
 
 
-# --- the typing test in the browser -------------------------------------------------------
+# --- a skills test in the browser ------------------------------------------------------
 
 
 def wait_until(driver, condition, timeout: float = 30.0, what: str = "the page"):
@@ -243,26 +252,73 @@ def wait_until(driver, condition, timeout: float = 30.0, what: str = "the page")
     return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition, f"waiting for {what}")
 
 
-def start_typing_test(driver, base_url: str, passage: str, minutes: int = 1, name: str = "Ana Ruiz",
-                      mode: str = "practice") -> str:
-    """Fill in the set-up form, start, wait until the page is ready to type; returns the attempt id."""
+def _fill_in_name(driver, name: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    driver.get(f"{base_url}/typing?passage={passage}&minutes={minutes}&mode={mode}")
     name_box = wait_until(
         driver, lambda d: d.find_element(By.XPATH, "//label[.//*[normalize-space()='Your name']]//input"),
         what="the name box")
     name_box.send_keys(Keys.CONTROL, "a")
     name_box.send_keys(name)
-    driver.find_element(By.XPATH, "//button[.//*[normalize-space()='Start the test']]").click()
-    wait_until(driver, lambda d: "/typing/attempt/" in d.current_url, 60, "the test page")
+
+
+def set_checkbox(driver, label: str, checked: bool = True) -> None:
+    """Tick (or untick) the set-up form's checkbox whose label starts with ``label``."""
+    from selenium.webdriver.common.by import By
+
+    box = driver.find_element(By.XPATH, f"//div[@role='checkbox'][.//div[starts-with(normalize-space(), '{label}')]]")
+    if (box.get_attribute("aria-checked") == "true") != checked:
+        box.click()
+        wait_until(driver, lambda d: (box.get_attribute("aria-checked") == "true") == checked, 10,
+                   f"the checkbox {label!r}")
+
+
+def _start(driver, button: str, attempt_path: str) -> str:
+    """Press the set-up form's start button and wait until the test page is ready to key into."""
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.XPATH, f"//button[.//*[normalize-space()='{button}']]").click()
+    wait_until(driver, lambda d: attempt_path in d.current_url, 60, "the test page")
     wait_until(driver, lambda d: d.execute_script(
         "const s = document.querySelector('.typing-status');"
         "const a = document.querySelector('textarea.typing-area');"
         "return !!(s && a && a.dataset.captureStarted && !a.readOnly && s.textContent.startsWith('Ready'));"),
-        60, "the typing area to be ready")
+        60, "the entry area to be ready")
     return driver.current_url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def start_typing_test(driver, base_url: str, passage: str, minutes: int = 1, name: str = "Ana Ruiz",
+                      mode: str = "practice") -> str:
+    """Fill in the set-up form, start, wait until the page is ready to type; returns the attempt id."""
+    driver.get(f"{base_url}/typing?passage={passage}&minutes={minutes}&mode={mode}")
+    _fill_in_name(driver, name)
+    return _start(driver, "Start the test", "/typing/attempt/")
+
+
+def start_tenkey_test(driver, base_url: str, form: str, minutes: int = 1, *, keypad_only: bool = False,
+                      count_enter: bool = False, name: str = "Ana Ruiz", mode: str = "practice",
+                      on_setup_page=None) -> str:
+    """Set up and start a 10-key test; returns the attempt id once the entry area is ready.
+
+    ``on_setup_page(driver)`` runs on the loaded set-up form, before the test starts (the
+    NumLock probe does its key press there, where no keystroke is recorded).
+    """
+    driver.get(f"{base_url}/tenkey?form={form}&minutes={minutes}&mode={mode}")
+    _fill_in_name(driver, name)
+    if on_setup_page is not None:
+        on_setup_page(driver)
+    set_checkbox(driver, "Numeric keypad only", keypad_only)
+    set_checkbox(driver, "Count Enter as a keystroke", count_enter)
+    return _start(driver, "Start the test", "/tenkey/attempt/")
+
+
+def start_drill(driver, base_url: str, batch: str, *, keypad_only: bool = False, name: str = "Ana Ruiz") -> str:
+    """Set up and start the adding-machine drill on ``batch``; returns the attempt id."""
+    driver.get(f"{base_url}/tenkey/drill?batch={batch}")
+    _fill_in_name(driver, name)
+    set_checkbox(driver, "Numeric keypad only", keypad_only)
+    return _start(driver, "Start the drill", "/tenkey/drill/attempt/")
 
 
 def focus_typing_area(driver) -> None:
@@ -292,11 +348,57 @@ def status_text(driver) -> str:
     return driver.execute_script("return document.querySelector('.typing-status').textContent;")
 
 
-def wait_for_result_page(driver, attempt_id: str, timeout: float = 60.0) -> None:
+def watch_status(driver) -> None:
+    """Keep every text the status line shows (``window.statusSeen``), to check afterwards what the
+    candidate was told; also marks the page (``window.pageMark``) to notice a reload."""
+    driver.execute_script(
+        "const s = document.querySelector('.typing-status'); window.statusSeen = [s.textContent];"
+        "new MutationObserver(() => window.statusSeen.push(s.textContent))"
+        ".observe(s, {childList: true, characterData: true, subtree: true});"
+        "window.pageMark = 'unchanged';"
+    )
+
+
+def running_total_text(driver) -> str:
+    """The drill page's running total, as shown ("1,234.56")."""
+    return driver.execute_script(
+        "const label = [...document.querySelectorAll('.q-label, div')].find("
+        "  (e) => e.textContent.trim() === 'Running total:' && e.children.length === 0);"
+        "return label.nextElementSibling.textContent.trim();")
+
+
+def current_item_index(driver) -> int | None:
+    """The 0-based index of the line marked as current in the printed column."""
+    return driver.execute_script(
+        "const row = document.querySelector('ol.tenkey-items li.current');"
+        "return row ? Number(row.dataset.i) : null;")
+
+
+def wait_for_result_page(driver, attempt_id: str, timeout: float = 60.0, path: str = "/typing/result/") -> None:
     from selenium.webdriver.common.by import By
 
-    wait_until(driver, lambda d: f"/typing/result/{attempt_id}" in d.current_url, timeout, "the result page")
+    wait_until(driver, lambda d: f"{path}{attempt_id}" in d.current_url, timeout, "the result page")
     wait_until(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".figure-value"), timeout, "the result figures")
+
+
+def figures(driver) -> dict[str, str]:
+    """The result page's figures, by their label."""
+    from selenium.webdriver.common.by import By
+
+    cards = driver.find_elements(By.CSS_SELECTOR, ".figure-card")
+    return {card.find_element(By.CSS_SELECTOR, ".figure-label").text: card.find_element(By.CSS_SELECTOR,
+            ".figure-value").text for card in cards}
+
+
+def labels_containing(driver, text: str) -> list[str]:
+    """The texts of the page's visible elements whose own text contains ``text``."""
+    from selenium.webdriver.common.by import By
+
+    found = driver.find_elements(By.XPATH, f"//body//*[not(self::script)][contains(text(), '{text}')]")
+    return [element.text for element in found if element.is_displayed()]
+
+
+# --- what the application stored ----------------------------------------------------------
 
 
 def stored_keyboard_events(factory, attempt_id: str) -> list[dict]:
@@ -306,6 +408,196 @@ def stored_keyboard_events(factory, attempt_id: str) -> list[dict]:
     with factory() as session:
         attempt = session.get(Attempt, attempt_id)
         return [event for batch in attempt.batches for event in json.loads(batch.events_json)]
+
+
+def stored_key_events(factory, attempt_id: str) -> list:
+    """The stored events as the scoring code reads them (``skills_tests.keystrokes.KeyEvent``)."""
+    from results.keystroke_log import stored_events
+    from results.models import Attempt
+
+    with factory() as session:
+        return stored_events(session.get(Attempt, attempt_id).batches)
+
+
+def wait_for_stored_keydowns(driver, factory, attempt_id: str, count: int, timeout: float = 10.0) -> list[dict]:
+    """Wait until the server has stored ``count`` keydowns (the page sends a batch about every second)."""
+    def stored():
+        events = stored_keyboard_events(factory, attempt_id)
+        return events if sum(e["type"] == "down" for e in events) >= count else None
+
+    return wait_until(driver, lambda _d: stored(), timeout, f"{count} keydowns to be stored")
+
+
+def only_score(factory, attempt_id: str):
+    """The attempt's one Score row (``results.models.Score``)."""
+    from sqlalchemy import select
+
+    from results.models import Score
+
+    with factory() as session:
+        return session.scalars(select(Score).where(Score.attempt_id == attempt_id)).one()
+
+
+def incidents_of(factory, attempt_id: str) -> list[tuple[str, str]]:
+    from results.models import Attempt
+
+    with factory() as session:
+        return [(i.kind, i.detail) for i in session.get(Attempt, attempt_id).incidents]
+
+
+# --- keys through the DevTools protocol ------------------------------------------------------
+#
+# ``Input.dispatchKeyEvent`` puts a key into the page as the browser's own input would, with
+# the ``code``, ``location`` and Windows key code of a chosen physical key. Selenium's
+# send_keys cannot do that for the numeric keypad (its NUMPAD keys arrive with location 0);
+# ``isKeypad`` gives location 3. These keys do not pass through the X server, so NumLock
+# plays no part. The browser stamps them when it handles them.
+
+# character -> (code, key, Windows virtual key code, text)
+CDP_KEYPAD = {
+    **{str(d): (f"Numpad{d}", str(d), 96 + d, str(d)) for d in range(10)},
+    ".": ("NumpadDecimal", ".", 110, "."),
+    "\n": ("NumpadEnter", "Enter", 13, "\r"),
+    "+": ("NumpadAdd", "+", 107, "+"),
+    "-": ("NumpadSubtract", "-", 109, "-"),
+    "*": ("NumpadMultiply", "*", 106, "*"),
+    "/": ("NumpadDivide", "/", 111, "/"),
+}
+CDP_MAIN = {
+    **{str(d): (f"Digit{d}", str(d), 48 + d, str(d)) for d in range(10)},
+    ".": ("Period", ".", 190, "."),
+    "\n": ("Enter", "Enter", 13, "\r"),
+    "\b": ("Backspace", "Backspace", 8, ""),
+}
+CTRL = 2  # the DevTools protocol's modifier bit for Ctrl
+
+
+def cdp_key(driver, char: str, keypad: bool = True, modifiers: int = 0) -> None:
+    """Press and release one key: ``char`` on the numeric keypad (location 3) when ``keypad``
+    and the keypad has it, otherwise on the main keyboard ("\\b" is Backspace)."""
+    table = CDP_KEYPAD if keypad and char in CDP_KEYPAD else CDP_MAIN
+    code, key, vk, text = table[char]
+    common = {"code": code, "key": key, "windowsVirtualKeyCode": vk, "nativeVirtualKeyCode": vk,
+              "isKeypad": table is CDP_KEYPAD, "modifiers": modifiers}
+    down = dict(common, type="keyDown" if text else "rawKeyDown")
+    if text and not modifiers:
+        down.update(text=text, unmodifiedText=text)
+    driver.execute_cdp_cmd("Input.dispatchKeyEvent", down)
+    driver.execute_cdp_cmd("Input.dispatchKeyEvent", dict(common, type="keyUp"))
+
+
+def cdp_type(driver, keys: str, keypad: bool = True, interval_s: float = 0.0) -> None:
+    """Key ``keys`` one after the other (see ``cdp_key``), ``interval_s`` apart."""
+    for char in keys:
+        cdp_key(driver, char, keypad)
+        if interval_s:
+            time.sleep(interval_s)
+
+
+def cdp_ctrl_enter(driver) -> None:
+    """Ctrl + the main Enter: the test pages' "finish now" shortcut."""
+    ctrl = {"code": "ControlLeft", "key": "Control", "windowsVirtualKeyCode": 17, "nativeVirtualKeyCode": 17}
+    driver.execute_cdp_cmd("Input.dispatchKeyEvent", dict(ctrl, type="rawKeyDown", modifiers=CTRL))
+    cdp_key(driver, "\n", keypad=False, modifiers=CTRL)
+    driver.execute_cdp_cmd("Input.dispatchKeyEvent", dict(ctrl, type="keyUp", modifiers=0))
+
+
+# --- NumLock, as the browser sees it ---------------------------------------------------------
+
+NUMLOCK_PROBE = "5"  # keypad 5 reads "5" with NumLock on and "Clear" with it off
+
+
+def numlock_is_on(driver, timeout: float = 5.0) -> bool:
+    """Press keypad 5 through the X server and see what the page gets.
+
+    Call it on a page that records nothing (a set-up form): the probe's keydown is kept
+    from the page (``preventDefault``), so no input box changes.
+    """
+    from tests.e2e import keyboard
+
+    wait_until(driver, lambda d: d.execute_script("return document.hasFocus();"), 10, "the window to have the focus")
+    driver.execute_script(
+        "window.numlockProbe = [];"
+        "if (!window.numlockProbeListening) { window.numlockProbeListening = true;"
+        "  window.addEventListener('keydown', (e) => { if (e.code === 'Numpad5') {"
+        "    window.numlockProbe.push(e.key); e.preventDefault(); e.stopImmediatePropagation(); } }, true); }")
+    keyboard.tap(keyboard.keypad_key(NUMLOCK_PROBE))
+    seen = wait_until(driver, lambda d: d.execute_script("return window.numlockProbe;"), timeout,
+                      "the NumLock probe key")
+    if seen[-1] not in (NUMLOCK_PROBE, "Clear"):
+        raise RuntimeError(f"keypad 5 arrived as {seen[-1]!r}: neither NumLock on nor off")
+    return seen[-1] == NUMLOCK_PROBE
+
+
+def set_numlock(driver, on: bool) -> None:
+    """Make sure NumLock is on (or off) for the browser: probe, toggle if needed, probe again."""
+    from tests.e2e import keyboard
+
+    if numlock_is_on(driver) != on:
+        keyboard.toggle_numlock()
+        if numlock_is_on(driver) != on:
+            raise RuntimeError(f"NumLock is still {'off' if on else 'on'} after pressing it")
+
+
+# --- sent vs recorded: keys and their timing ----------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    position = (len(ordered) - 1) * q / 100
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def spread(values: list[float]) -> dict:
+    """p50, p95, p99 and max of ``values``, rounded to the microsecond (for milliseconds)."""
+    return {name: round(percentile(values, q), 3) for name, q in (("p50", 50), ("p95", 95), ("p99", 99))} | {
+        "max": round(max(values), 3) if values else math.nan}
+
+
+def matched_pairs(sent_keys: list[str], stored_keys: list[str]) -> list[tuple[int, int]]:
+    """Index pairs (sent, stored) of the keys that arrived, in order."""
+    matcher = difflib.SequenceMatcher(a=sent_keys, b=stored_keys, autojunk=False)
+    return [(block.a + k, block.b + k) for block in matcher.get_matching_blocks() for k in range(block.size)]
+
+
+def keydown_fidelity(presses: list, downs: list[dict]) -> dict:
+    """Keys sent (``keyboard.Press``) vs keydowns stored (the page's events, in order).
+
+    Counts the keys lost and added, and compares each interval between two consecutive
+    keys that both arrived: the stored ``t`` difference (the browser's ``event.timeStamp``)
+    vs the send-time difference (``perf_counter``); errors in ms.
+    """
+    sent_keys = [p.key for p in presses]
+    stored_keys = [e["key"] for e in downs]
+    pairs = matched_pairs(sent_keys, stored_keys)
+    signed, without_enter = [], []
+    for (a0, b0), (a1, b1) in itertools.pairwise(pairs):
+        if a1 != a0 + 1:
+            continue
+        injected_ms = (presses[a1].at - presses[a0].at) * 1000
+        error = (downs[b1]["t"] - downs[b0]["t"]) - injected_ms
+        signed.append(error)
+        if "Enter" not in (sent_keys[a0], sent_keys[a1]):
+            without_enter.append(abs(error))
+    offsets = [downs[b]["t"] - presses[a].at * 1000 for a, b in pairs]
+    middle = statistics.median(offsets) if offsets else math.nan
+    return {
+        "keys_sent": len(sent_keys),
+        "keydowns_stored": len(stored_keys),
+        "lost": len(sent_keys) - len(pairs),
+        "extra": len(stored_keys) - len(pairs),
+        "same_keys_in_order": stored_keys == sent_keys,
+        "intervals_compared": len(signed),
+        "interval_abs_error_ms": spread([abs(e) for e in signed]),
+        "interval_abs_error_ms_without_enter": spread(without_enter),
+        "mean_signed_interval_error_ms": round(statistics.fmean(signed), 4) if signed else math.nan,
+        "timestamp_minus_send_time_spread_ms": spread([abs(o - middle) for o in offsets]),
+    }
 
 
 class Stack:

@@ -21,6 +21,13 @@ themselves. Two ways of sending a character:
 
 Backspace, Enter and Ctrl always go through XTEST (pynput's way for special keys).
 
+With ``keypad=True`` the digits, ".", "+", "-", "*", "/" and Enter are the numeric
+keypad's keys (keysyms ``XK_KP_0``...``XK_KP_9``, ``KP_Decimal``, ``KP_Add``, ...,
+``KP_Enter``), pressed through XTEST: the page sees code "Numpad7", location 3, and
+key "7" *only while NumLock is on*; with NumLock off the same keys arrive as "Home",
+"ArrowUp", "Delete"... (``NUMLOCK_OFF_KEYS``). NumLock is a state of the X server that
+outlives any one test: ``harness.set_numlock`` finds out what the browser gets and sets it.
+
 pynput is imported on first use, so that DISPLAY can be pointed at the virtual display
 first.
 """
@@ -62,14 +69,43 @@ class Press:
     char_index: int | None  # position in the typed text; None for a Shift press
 
 
-def dom_key(char: str) -> str:
+# The numeric keypad's keysyms (X11 keysymdef.h), by the character the key types.
+KEYPAD_KEYSYMS = {
+    **{str(d): 0xFFB0 + d for d in range(10)},  # XK_KP_0 ... XK_KP_9
+    ".": 0xFF9F,  # XK_KP_Decimal (XK_KP_Delete with NumLock off)
+    "\n": 0xFF8D,  # XK_KP_Enter
+    "+": 0xFFAB,  # XK_KP_Add
+    "-": 0xFFAD,  # XK_KP_Subtract
+    "*": 0xFFAA,  # XK_KP_Multiply
+    "/": 0xFFAF,  # XK_KP_Divide
+}
+# What the page's KeyboardEvent.key is for a keypad key while NumLock is off.
+NUMLOCK_OFF_KEYS = {
+    "0": "Insert", "1": "End", "2": "ArrowDown", "3": "PageDown", "4": "ArrowLeft", "5": "Clear",
+    "6": "ArrowRight", "7": "Home", "8": "ArrowUp", "9": "PageUp", ".": "Delete",
+}
+
+
+def dom_key(char: str, keypad: bool = False, numlock: bool = True) -> str:
+    """The DOM ``key`` of the key that types ``char`` (on the keypad: with NumLock as given)."""
+    if keypad and not numlock and char in NUMLOCK_OFF_KEYS:
+        return NUMLOCK_OFF_KEYS[char]
     return {"\b": "Backspace", "\n": "Enter"}.get(char, char)
 
 
-def resolve(char: str, xtest: bool = True):
+def keypad_key(char: str):
+    """The pynput key for ``char`` on the numeric keypad (pressed through XTEST)."""
+    from pynput.keyboard import KeyCode
+
+    return KeyCode.from_vk(KEYPAD_KEYSYMS[char])
+
+
+def resolve(char: str, xtest: bool = True, keypad: bool = False):
     """The pynput key for a character, and whether Shift must be held for it."""
     from pynput.keyboard import Key, KeyCode
 
+    if keypad and char in KEYPAD_KEYSYMS:
+        return keypad_key(char), False
     special = {"\b": Key.backspace, "\n": Key.enter}
     if char in special:
         return special[char], False
@@ -95,10 +131,13 @@ def wait_until(due: float) -> None:
 
 
 def type_keys(text: Iterable[str], interval_s: float = 0.2, hold_s: float | None = None,
-              start: float | None = None, xtest: bool = True) -> list[Press]:
+              start: float | None = None, xtest: bool = True, keypad: bool = False,
+              numlock: bool = True) -> list[Press]:
     """Type ``text`` one key every ``interval_s``; returns every press sent, Shift included.
 
     ``start`` is when the first key goes down (default: as soon as a leading Shift can).
+    ``keypad``: digits, ".", "+", "-", "*", "/" and Enter on the numeric keypad; ``numlock``
+    only says what the presses' DOM keys are expected to be (it does not set NumLock).
     """
     from pynput.keyboard import Key
 
@@ -106,7 +145,7 @@ def type_keys(text: Iterable[str], interval_s: float = 0.2, hold_s: float | None
     hold = min(DEFAULT_HOLD_S if hold_s is None else hold_s, interval_s / 2)
     lead = min(SHIFT_LEAD_S, interval_s / 4)
     chars = list(text)
-    plan = [resolve(char, xtest) for char in chars]
+    plan = [resolve(char, xtest, keypad) for char in chars]
     start = time.perf_counter() + lead if start is None else start
     presses: list[Press] = []
     for i, (key, shifted) in enumerate(plan):
@@ -116,7 +155,7 @@ def type_keys(text: Iterable[str], interval_s: float = 0.2, hold_s: float | None
             presses.append(Press("Shift", time.perf_counter(), None))
             keyboard.press(Key.shift)
         wait_until(due)
-        presses.append(Press(dom_key(chars[i]), time.perf_counter(), i))
+        presses.append(Press(dom_key(chars[i], keypad, numlock), time.perf_counter(), i))
         keyboard.press(key)
         wait_until(due + hold)
         keyboard.release(key)
@@ -126,9 +165,28 @@ def type_keys(text: Iterable[str], interval_s: float = 0.2, hold_s: float | None
 
 
 def type_text(text: str, interval_s: float = 0.2, hold_s: float | None = None, start: float | None = None,
-              xtest: bool = True) -> list[float]:
+              xtest: bool = True, keypad: bool = False) -> list[float]:
     """Type ``text`` one key every ``interval_s``; returns when each character's key went down."""
-    return [p.at for p in type_keys(text, interval_s, hold_s, start, xtest) if p.char_index is not None]
+    return [p.at for p in type_keys(text, interval_s, hold_s, start, xtest, keypad) if p.char_index is not None]
+
+
+def tap(key, hold_s: float = 0.03) -> float:
+    """Press and release one pynput key; returns the press time."""
+    keyboard = controller()
+    pressed_at = time.perf_counter()
+    keyboard.press(key)
+    time.sleep(hold_s)
+    keyboard.release(key)
+    return pressed_at
+
+
+def toggle_numlock() -> float:
+    """Press NumLock once (it toggles the X server's NumLock state)."""
+    from pynput.keyboard import Key
+
+    at = tap(Key.num_lock)
+    time.sleep(0.05)
+    return at
 
 
 def press_together(*keys) -> float:

@@ -11,11 +11,11 @@ import time
 
 import pytest
 from selenium.webdriver.common.by import By
-from sqlalchemy import select
 
-from results.models import Attempt, Score
+from results.models import Attempt
 from skills_tests.passages import get_passage
 from tests.e2e import harness, keyboard
+from tests.e2e.harness import figures, incidents_of, labels_containing, only_score, watch_status
 
 pytestmark = pytest.mark.e2e
 
@@ -53,39 +53,6 @@ def finish_with_ctrl_enter(driver, attempt_id: str) -> None:
     time.sleep(KEY_INTERVAL_S)  # a person's pause before the shortcut
     keyboard.ctrl_enter()
     harness.wait_for_result_page(driver, attempt_id)
-
-
-def only_score(db, attempt_id: str) -> Score:
-    with db() as session:
-        return session.scalars(select(Score).where(Score.attempt_id == attempt_id)).one()
-
-
-def incidents_of(db, attempt_id: str) -> list[tuple[str, str]]:
-    with db() as session:
-        return [(i.kind, i.detail) for i in session.get(Attempt, attempt_id).incidents]
-
-
-def figures(driver) -> dict[str, str]:
-    """The result page's figures, by their label."""
-    cards = driver.find_elements(By.CSS_SELECTOR, ".figure-card")
-    return {card.find_element(By.CSS_SELECTOR, ".figure-label").text: card.find_element(By.CSS_SELECTOR,
-            ".figure-value").text for card in cards}
-
-
-def labels_containing(driver, text: str) -> list[str]:
-    """The texts of the page's visible elements whose own text contains ``text``."""
-    found = driver.find_elements(By.XPATH, f"//body//*[not(self::script)][contains(text(), '{text}')]")
-    return [element.text for element in found if element.is_displayed()]
-
-
-def watch_status(driver) -> None:
-    """Keep every text the status line shows, to check afterwards what the candidate was told."""
-    driver.execute_script(
-        "const s = document.querySelector('.typing-status'); window.statusSeen = [s.textContent];"
-        "new MutationObserver(() => window.statusSeen.push(s.textContent))"
-        ".observe(s, {childList: true, characterData: true, subtree: true});"
-        "window.pageMark = 'unchanged';"
-    )
 
 
 def test_typed_passage_with_planted_mistakes_is_scored_exactly_as_typed(browser, app_server, db):
