@@ -78,3 +78,18 @@ def buttons(again_label: str, again_url: str) -> None:
     with ui.row().classes("mt-4"):
         ui.button(again_label, on_click=lambda: ui.navigate.to(again_url)).props("unelevated").mark("again")
         ui.button("Home", on_click=lambda: ui.navigate.to("/")).props("outline")
+
+
+def key_table(per_key: list[dict], title: str) -> None:
+    """Per-key practice figures: presses, errors and the mean time taken to reach the key."""
+    rows = [{"key": "space" if k["key"] == " " else ("Enter" if k["key"] == "\n" else k["key"]),
+             "presses": k["presses"], "errors": k["errors"],
+             "latency": "-" if k.get("mean_latency_ms") is None else f"{k['mean_latency_ms']:.0f} ms"}
+            for k in per_key if k["presses"]]
+    if not rows:
+        return
+    with ui.expansion(title, icon="keyboard").classes("w-full max-w-3xl bg-white").mark("key-table"):
+        ui.table(columns=[{"name": c, "label": label, "field": c, "align": "left", "sortable": True}
+                          for c, label in (("key", "Key"), ("presses", "Times expected"), ("errors", "Errors"),
+                                           ("latency", "Mean time to key"))],
+                 rows=rows, row_key="key").props("dense flat").classes("w-full")

@@ -10,7 +10,17 @@ from sqlalchemy.orm import Session
 
 from results.charts import keypad_error_map_png, speed_over_time_png
 from results.models import Attempt
-from simulator.result_widgets import END_REASONS, buttons, figure, heading, history, incidents, png, verdict
+from simulator.result_widgets import (
+    END_REASONS,
+    buttons,
+    figure,
+    heading,
+    history,
+    incidents,
+    key_table,
+    png,
+    verdict,
+)
 from skills_tests.tenkey_items import get_drill_batch, get_item_set
 
 
@@ -67,6 +77,7 @@ def show_tenkey_result(session: Session, attempt: Attempt) -> None:
         "Keystrokes per hour over time")
     png(keypad_error_map_png({k["key"]: (k["presses"], k["errors"]) for k in metrics["per_key"]}),
         "Errors per key on the numeric keypad")
+    key_table(metrics["per_key"], "Each key: errors and speed")
 
     incidents(attempt)
     history(session, attempt, lambda form_id: get_item_set(form_id).title)

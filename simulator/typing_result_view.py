@@ -10,7 +10,17 @@ from sqlalchemy.orm import Session
 
 from results.charts import keyboard_error_map_png, speed_over_time_png
 from results.models import Attempt, Score
-from simulator.result_widgets import END_REASONS, buttons, figure, heading, history, incidents, png, verdict
+from simulator.result_widgets import (
+    END_REASONS,
+    buttons,
+    figure,
+    heading,
+    history,
+    incidents,
+    key_table,
+    png,
+    verdict,
+)
 from skills_tests.passages import get_passage
 
 ERROR_KIND_LABELS = {
@@ -58,6 +68,7 @@ def show_result(session: Session, attempt: Attempt) -> None:
     png(speed_over_time_png(series, threshold=score.threshold), "Speed over time")
     per_key = {k["key"]: (k["presses"], k["errors"]) for k in metrics["per_key"]}
     png(keyboard_error_map_png(per_key), "Errors per key on a keyboard")
+    key_table(metrics["per_key"], "Each key: errors and speed")
 
     incidents(attempt)
     history(session, attempt, lambda form_id: get_passage(form_id).title)

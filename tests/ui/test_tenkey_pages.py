@@ -65,6 +65,7 @@ async def test_tenkey_from_setup_to_result(user: User) -> None:
     table = user.find(marker="wrong-entries").elements.pop()
     assert table.rows == [{"line": 2, "expected": ITEMS[1], "entered": ITEMS[1] + "9"}]
     await user.should_not_see(marker="off-keypad")
+    await user.should_see(marker="key-table")  # per-key errors and latency
     assert [r["id"] for r in user.find(marker="history").elements.pop().rows] == [attempt.id]
 
 

@@ -95,6 +95,7 @@ async def test_keystrokes_in_finish_out_result_page(user: User) -> None:
     history = user.find(marker="history").elements.pop()
     assert [row["id"] for row in history.rows] == [attempt.id]
     await user.should_see("Charts")
+    await user.should_see(marker="key-table")  # per-key errors and latency
 
     # The attempt page of a finished test leads to its result; more keystrokes are refused.
     late = await _post(user, attempt, "keystrokes", batch_body(attempt.capture_token, 2, key_events("x", 9e5)))
