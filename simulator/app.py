@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
 from nicegui import app
 
 from results.database import data_dir, session_factory
-from simulator import capture_routes, home_page, tenkey_pages, typing_pages
+from simulator import capture_routes, cis_pages, home_page, tenkey_pages, typing_pages
+from simulator.cis_template import ensure_template
 
 STATIC_DIR = Path(__file__).with_name("static")
 
@@ -30,3 +32,6 @@ def build_app() -> None:
     home_page.register()
     typing_pages.register()
     tenkey_pages.register()
+    cis_pages.register()
+    if os.environ.get("CSR_SIM_SEED_ON_START", "1") != "0":
+        app.on_startup(ensure_template)  # the practice CIS is prepared in the background

@@ -101,6 +101,23 @@ def _score_tenkey(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed(args: argparse.Namespace) -> int:
+    from fake_cis.database import template_path
+    from fake_cis.seed import seed_template
+
+    if args.customers < 1:
+        raise BadInput(f"--customers must be at least 1, not {args.customers}")
+    target = template_path()
+
+    def progress(fraction: float, message: str) -> None:
+        done = int(fraction * 30)
+        print(f"\r[{'#' * done}{'.' * (30 - done)}] {fraction:4.0%} {message:<40}", end="", flush=True)
+
+    seed_template(target, customers=args.customers, seed=args.seed, progress=progress)
+    print(f"\nSeeded {args.customers:,} customers (seed {args.seed}) into {target}")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from nicegui import ui
 
@@ -122,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8080)
     run.set_defaults(handler=_run)
+
+    seed = commands.add_parser("seed", help="build the practice CIS population (replaces the current template)")
+    seed.add_argument("--customers", type=int, default=36_000, help="premises with service (default 36,000)")
+    seed.add_argument("--seed", type=int, default=1, help="random seed: the same seed gives the same population")
+    seed.set_defaults(handler=_seed)
 
     score = commands.add_parser("score", help="score a test from files (re-score or audit)")
     tests = score.add_subparsers(dest="test", required=True)

@@ -14,6 +14,7 @@ NAV = (
     ("Home", "/"),
     ("Typing", "/typing"),
     ("10-key", "/tenkey"),
+    ("CIS", "/cis"),
 )
 
 

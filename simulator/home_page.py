@@ -12,6 +12,8 @@ AREAS = (
      "Copy a printed utility letter for 1, 3 or 5 minutes and see your net words per minute.", "/typing"),
     ("Practise 10-key", "Candidates and new hires",
      "Key payment amounts and account numbers on the numeric keypad, or balance a batch of payments.", "/tenkey"),
+    ("Practice CIS", "Trainees and leads",
+     "Look up customers and work accounts in a practice copy of the Customer Information System.", "/cis"),
     ("Call scenarios", "Trainees and leads",
      "Take a simulated customer call and work it in the practice Customer Information System.", None),
     ("HR exams and results", "HR staff",

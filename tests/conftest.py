@@ -7,6 +7,8 @@ import pytest
 
 os.environ["CSR_SIM_DATA_DIR"] = tempfile.mkdtemp(prefix="csr-sim-tests-")
 os.environ.pop("CSR_SIM_DATABASE_URL", None)
+os.environ["CSR_SIM_SEED_ON_START"] = "0"  # tests that need the practice CIS seed a small one themselves
+os.environ["CSR_SIM_CIS_CUSTOMERS"] = "200"
 
 
 @pytest.fixture

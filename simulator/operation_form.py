@@ -1,0 +1,78 @@
+"""A form for any CIS operation, built from its argument model (pydantic).
+
+The operation validates; the form only collects text, choices and ticks, so every rule
+(and every message about a wrong value) stays in fake_cis.operations.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable
+from typing import Any, Literal
+
+from nicegui import ui
+from pydantic import BaseModel
+
+from fake_cis.operations import Operation
+
+
+def _choices(annotation: Any) -> tuple[str, ...] | None:
+    """The allowed values of a Literal field (also inside Optional)."""
+    if typing.get_origin(annotation) is Literal:
+        return tuple(str(v) for v in typing.get_args(annotation))
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = _choices(arg)
+            if found:
+                return found
+    return None
+
+
+def _is_bool(annotation: Any) -> bool:
+    return annotation is bool or (typing.get_origin(annotation) in (typing.Union, types.UnionType)
+                                  and bool in typing.get_args(annotation))
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def operation_form(op: Operation, prefill: dict[str, Any],
+                   submit: Callable[[str, dict[str, Any]], None]) -> None:
+    """Fields for each argument (prefilled where known); Enter or the button submits."""
+    model: type[BaseModel] = op.arguments
+    values: dict[str, Callable[[], Any]] = {}
+    ui.label(op.summary).classes("text-gray-700")
+    with ui.grid(columns=2).classes("w-full gap-x-4 gap-y-1"):
+        for name, field in model.model_fields.items():
+            label = _label(name) + ("" if field.is_required() else " (optional)")
+            hint = field.description or ""
+            choices = _choices(field.annotation)
+            if _is_bool(field.annotation):
+                box = ui.checkbox(label, value=bool(prefill.get(name, field.default or False))).mark(f"arg-{name}")
+                values[name] = lambda box=box: box.value
+            elif choices:
+                default = prefill.get(name, field.default if field.default in choices else None)
+                select = ui.select(list(choices), label=label, value=default, clearable=not field.is_required())
+                select.props("outlined dense").mark(f"arg-{name}")
+                select.props["hint"] = hint  # set directly: descriptions contain quotes
+                values[name] = lambda select=select: select.value
+            else:
+                start = prefill.get(name, "" if field.default is None or field.is_required() else field.default)
+                box = ui.input(label, value=str(start) if start is not None else "")
+                box.props("outlined dense").mark(f"arg-{name}")
+                box.props["hint"] = hint
+                box.on("keydown.enter", lambda: send())
+                values[name] = lambda box=box: box.value
+
+    def send() -> None:
+        arguments = {}
+        for name, read in values.items():
+            value = read()
+            if value is None or value == "":
+                continue  # left empty: the operation's default, or its "required" message
+            arguments[name] = value
+        submit(op.name, arguments)
+
+    ui.button(f"Do it: {_label(op.name)}", on_click=send).props("unelevated").mark("run-operation")

@@ -1,0 +1,80 @@
+"""The practice CIS screens through the UI (simulated user) on a small seeded template."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from nicegui.testing import User
+
+from fake_cis import database as cis_database
+from fake_cis.seed import seed_template
+
+
+@pytest.fixture(scope="module")
+def small_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cis") / "template.sqlite3"
+    seed_template(path, customers=200, seed=7)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _use_template(small_template, monkeypatch, tmp_path):
+    monkeypatch.setenv("CSR_SIM_CIS_TEMPLATE", str(small_template))
+    monkeypatch.setenv("CSR_SIM_CIS_SANDBOX_DIR", str(tmp_path / "sandboxes"))
+    cis_database.reset()
+    yield
+    cis_database.reset()
+
+
+def _an_active_account(template) -> tuple[str, str]:
+    """(account number, main person's last name) of an active residential account."""
+    with sqlite3.connect(template) as db:
+        return db.execute(
+            "SELECT a.account_number, p.last_name FROM accounts a JOIN account_persons ap ON ap.account_id = a.id "
+            "AND ap.role = 'main' JOIN persons p ON p.id = ap.person_id WHERE a.status = 'active' "
+            "AND a.customer_class = 'residential' AND p.last_name IS NOT NULL ORDER BY a.id LIMIT 1").fetchone()
+
+
+async def test_search_finds_the_customer_and_opens_the_account(user: User, small_template) -> None:
+    number, last_name = _an_active_account(small_template)
+    await user.open("/cis")
+    user.find(marker="search").type(last_name)
+    user.find(marker="search-button").click()
+    await user.should_see(marker="search-results")
+    rows = user.find(marker="search-results").elements.pop().rows
+    assert number in [r["account_number"] for r in rows]
+    await user.open(f"/cis/account/{number}")
+    await user.should_see(marker="account-number")
+    await user.should_see(marker="balance")
+    await user.should_see(marker="section-persons")
+
+
+async def test_a_too_short_search_is_refused_with_a_message(user: User) -> None:
+    await user.open("/cis")
+    user.find(marker="search").type("a")
+    user.find(marker="search-button").click()
+    await user.should_see("at least 2 characters")
+
+
+async def test_an_action_form_runs_the_operation_and_a_refusal_says_what_is_wrong(user: User, small_template) -> None:
+    number, _ = _an_active_account(small_template)
+    await user.open(f"/cis/account/{number}")
+    balance_before = user.find(marker="balance").elements.pop().text
+    user.find(marker="action").elements.pop().set_value("post_payment")
+    await user.should_see(marker="run-operation")
+    user.find(marker="run-operation").click()  # no amount, no tender: refused, nothing posted
+    await user.should_see("amount")
+    assert user.find(marker="balance").elements.pop().text == balance_before
+
+    user.find(marker="arg-amount").type("25.00")
+    user.find(marker="arg-tender").elements.pop().set_value("cash")
+    user.find(marker="run-operation").click()
+    message = user.find(marker="cis-message").elements.pop()
+    assert "text-green-800" in message.classes, message.text
+    assert user.find(marker="balance").elements.pop().text != balance_before
+
+
+async def test_unknown_account_says_so(user: User) -> None:
+    await user.open("/cis/account/0000000000")
+    await user.should_see(marker="not-found")
