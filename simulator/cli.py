@@ -119,6 +119,12 @@ def _seed(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import os
+
+    from results.database import data_dir
+
+    # Browser-session storage belongs with the rest of the data, not in the working folder.
+    os.environ.setdefault("NICEGUI_STORAGE_PATH", str(data_dir() / "browser-sessions"))
     from nicegui import ui
 
     from simulator.app import build_app, storage_secret
