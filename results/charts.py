@@ -577,3 +577,50 @@ def keypad_error_map_png(
         _KEYPAD, totals, title=title, max_rate=max_rate, dpi=dpi,
         legend_centre_in=max(keypad_centre_in + 1.6, FIG_WIDTH_IN / 2), extra=summary,
     )
+
+
+def usage_chart_png(
+    bills: Sequence[tuple[str, int, bool]],
+    *,
+    title: str = "Electricity use by bill",
+    dpi: float = DEFAULT_DPI,
+) -> bytes:
+    """Bars of kWh per bill, oldest first; bills on an estimated read are hatched and
+    marked "E" so a CSR sees at once which high bill rests on an estimate.
+
+    ``bills`` holds ``(label such as "Mar 26", kWh, estimated)``.
+    """
+    fig = _new_figure(dpi)
+    fig.set_layout_engine("constrained")
+    ax = fig.add_subplot()
+    ax.set_title(title, fontsize=TITLE_SIZE, color=TEXT, loc="left", pad=10)
+    ax.set_ylabel("kWh", fontsize=LABEL_SIZE, color=TEXT)
+    ax.tick_params(labelsize=TICK_SIZE, colors=TEXT, length=3)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.grid(axis="y", color=GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+    if not bills:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, "No bills yet", transform=ax.transAxes, ha="center", va="center",
+                fontsize=LABEL_SIZE + 2, color=MUTED)
+        return _png(fig, dpi)
+    positions = range(len(bills))
+    kwh = [max(0, int(k)) for _, k, _ in bills]
+    estimated = [bool(e) for _, _, e in bills]
+    bars = ax.bar(positions, kwh, color=[("white" if e else LINE_BLUE) for e in estimated],
+                  edgecolor=[(MARK_VERMILLION if e else LINE_BLUE) for e in estimated], linewidth=1.4)
+    for bar, est in zip(bars, estimated):
+        if est:
+            bar.set_hatch("///")
+            ax.annotate("E", (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom",
+                        fontsize=TICK_SIZE, color=MARK_VERMILLION, fontweight="bold")
+    ax.set_xticks(list(positions), [label for label, _, _ in bills], rotation=60 if len(bills) > 12 else 0,
+                  fontsize=TICK_SIZE - (1 if len(bills) > 12 else 0))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    ax.set_ylim(0, max(kwh + [1]) * 1.15)
+    if any(estimated):
+        ax.text(1.0, 1.02, "E = estimated read", transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=TICK_SIZE, color=MARK_VERMILLION)
+    return _png(fig, dpi)

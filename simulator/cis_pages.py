@@ -11,11 +11,15 @@ import uuid
 from typing import Any
 
 from nicegui import app, ui
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fake_cis.database import open_sandbox
+from fake_cis.models import Account, Bill, BillSegment
 from fake_cis.operations import OPERATIONS, OperationResult, run
+from results.charts import usage_chart_png
 from simulator.cis_template import STATE, ensure_template
+from simulator.result_widgets import png
 from simulator.frame import frame
 from simulator.operation_form import operation_form
 
@@ -39,6 +43,18 @@ def _sandbox_session() -> Session:
 def call(operation: str, arguments: dict[str, Any]) -> OperationResult:
     with _sandbox_session() as session:
         return run(session, operation, arguments, actor=ACTOR)
+
+
+def usage_history(account_number: str, bills: int = 24) -> list[tuple[str, int, bool]]:
+    """kWh of the account's last bills, oldest first, with the estimated-read mark (a read-only query)."""
+    with _sandbox_session() as session:
+        rows = session.execute(
+            select(Bill.bill_on, func.sum(BillSegment.kwh), Bill.estimated)
+            .join(BillSegment, BillSegment.bill_id == Bill.id).join(Account, Account.id == Bill.account_id)
+            .where(Account.account_number == account_number, Bill.canceled_on.is_(None))
+            .group_by(Bill.id).order_by(Bill.bill_on.desc()).limit(bills)
+        ).all()
+    return [(f"{bill_on:%b %y}", int(kwh or 0), bool(estimated)) for bill_on, kwh, estimated in reversed(rows)]
 
 
 def _waiting_for_template() -> bool:
@@ -129,6 +145,7 @@ def register() -> None:
                         ui.label(answer.message).classes("text-red-800 font-semibold").mark("not-found")
                         return
                     _overview(answer.data)
+                    png(usage_chart_png(usage_history(account_number)), "Electricity use by bill")
 
             def submit(operation: str, arguments: dict[str, Any]) -> None:
                 answer = call(operation, arguments)
@@ -151,6 +168,19 @@ def register() -> None:
                         operation_form(writes[chooser.value], {"account_number": account_number}, submit)
 
             chooser.on_value_change(pick)
+
+            def shortcut(event) -> None:
+                # CSRs type while they talk: Alt+N starts a note, Alt+S goes back to search.
+                if not event.action.keydown or not event.modifiers.alt:
+                    return
+                if event.key == "n" and "add_note" in writes:
+                    chooser.set_value("add_note")
+                elif event.key == "s":
+                    ui.navigate.to("/cis")
+
+            ui.keyboard(shortcut, ignore=[])
+            ui.label("Shortcuts: Alt+N add a note, Alt+S search, Enter in a form does it.").classes(
+                "text-sm text-gray-600")
 
 
 def _overview(data: dict) -> None:

@@ -317,3 +317,16 @@ def test_module_does_not_use_pyplot() -> None:
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot was imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=charts.__file__.rsplit("/results/", 1)[0])
+
+
+@pytest.mark.parametrize("bills", [
+    pytest.param([], id="no-bills"),
+    pytest.param([("Jan 26", 612, False), ("Feb 26", 540, True), ("Mar 26", 498, False)], id="with-estimate"),
+    pytest.param([(f"M{i}", 300 + 20 * i, i % 5 == 0) for i in range(24)], id="two-years"),
+])
+def test_usage_chart_is_a_png_of_the_standard_size(bills):
+    from results.charts import usage_chart_png
+
+    data = usage_chart_png(bills)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert Image.open(io.BytesIO(data)).size == (720, 300)
