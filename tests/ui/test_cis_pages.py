@@ -78,3 +78,34 @@ async def test_an_action_form_runs_the_operation_and_a_refusal_says_what_is_wron
 async def test_unknown_account_says_so(user: User) -> None:
     await user.open("/cis/account/0000000000")
     await user.should_see(marker="not-found")
+
+
+async def test_a_move_out_then_a_new_customer_started_from_the_forms(user: User, small_template) -> None:
+    with sqlite3.connect(small_template) as db:
+        premise_id, number = db.execute(
+            "SELECT sa.premise_id, a.account_number FROM service_agreements sa JOIN accounts a ON a.id = sa.account_id "
+            "WHERE sa.kind = 'electric' AND sa.status = 'active' AND a.customer_class = 'residential' "
+            "ORDER BY sa.id LIMIT 1").fetchone()
+    await user.open(f"/cis/account/{number}")
+    action = user.find(marker="action").elements.pop()
+    action.set_value("stop_service")
+    await user.should_see(marker="arg-stop_on")
+    user.find(marker="arg-stop_on").type("2026-11-19")
+    user.find(marker="run-operation").click()
+    message = user.find(marker="cis-message").elements.pop()
+    assert "text-green-800" in message.classes, message.text
+
+    action.set_value("start_service")
+    await user.should_see(marker="group-new_person")  # the new customer's details are one group of fields
+    user.find(marker="arg-premise_id").type(str(premise_id))
+    user.find(marker="arg-start_on").type("2026-11-20")
+    user.find(marker="arg-account_number").clear()  # a new customer gets a new account
+    user.find(marker="arg-first_name").type("Rosa")
+    user.find(marker="arg-last_name").type("Quintero")
+    user.find(marker="arg-phone").type("530-555-0199")
+    user.find(marker="run-operation").click()
+    message = user.find(marker="cis-message").elements.pop()
+    assert "text-green-800" in message.classes, message.text
+    with sqlite3.connect(small_template) as db:  # the template is untouched: the work was in the sandbox
+        assert db.execute("SELECT count(*) FROM persons WHERE last_name = 'Quintero' AND first_name = 'Rosa'"
+                          ).fetchone() == (0,)
