@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fake_cis.database import open_sandbox
-from fake_cis.models import Account, Bill, BillSegment
+from fake_cis.models import Account, Bill, BillSegment, Correspondence
 from fake_cis.operations import OPERATIONS, OperationResult, run
 from results.charts import usage_chart_png
 from simulator.cis_template import STATE, ensure_template
@@ -55,6 +55,17 @@ def usage_history(account_number: str, bills: int = 24) -> list[tuple[str, int, 
             .group_by(Bill.id).order_by(Bill.bill_on.desc()).limit(bills)
         ).all()
     return [(f"{bill_on:%b %y}", int(kwh or 0), bool(estimated)) for bill_on, kwh, estimated in reversed(rows)]
+
+
+def correspondence(account_number: str) -> list[dict]:
+    """Letters and e-mails sent on the account, newest first (a read-only query)."""
+    with _sandbox_session() as session:
+        letters = session.scalars(
+            select(Correspondence).join(Account, Account.id == Correspondence.account_id)
+            .where(Account.account_number == account_number).order_by(Correspondence.sent_on.desc())
+        ).all()
+    return [{"sent_on": c.sent_on.isoformat(), "kind": c.kind, "delivery": c.delivery, "summary": c.summary}
+            for c in letters]
 
 
 def _waiting_for_template() -> bool:
@@ -145,6 +156,10 @@ def register() -> None:
                         ui.label(answer.message).classes("text-red-800 font-semibold").mark("not-found")
                         return
                     _overview(answer.data)
+                    letters = correspondence(account_number)
+                    with ui.expansion(f"Correspondence ({len(letters)})").classes("w-full bg-white").mark(
+                            "section-correspondence"):
+                        _table(letters, "table-correspondence")
                     png(usage_chart_png(usage_history(account_number)), "Electricity use by bill")
 
             def submit(operation: str, arguments: dict[str, Any]) -> None:

@@ -48,6 +48,7 @@ async def test_search_finds_the_customer_and_opens_the_account(user: User, small
     await user.should_see(marker="account-number")
     await user.should_see(marker="balance")
     await user.should_see(marker="section-persons")
+    await user.should_see(marker="section-correspondence")
 
 
 async def test_a_too_short_search_is_refused_with_a_message(user: User) -> None:
