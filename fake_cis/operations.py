@@ -57,7 +57,8 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
-from sqlalchemy import func, or_, select
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from fake_cis import ledger, policy
@@ -770,44 +771,123 @@ def _search_kinds(query: str) -> tuple[str, ...]:
     return ("name",)
 
 
-def _row(session: Session, person: Person | None, account: Account | None, role: str | None,
-         premise: Premise | None) -> dict[str, Any]:
-    if premise is None and account is not None:
-        agreements = _electric(session, account, open_only=False)
-        premise = agreements[0].premise if agreements else None
-    return {
-        "person_id": person.id if person else None,
-        "name": person.display_name if person else None,
-        "role": role,
-        "account_number": account.account_number if account else None,
-        "account_status": account.status if account else None,
-        "customer_class": account.customer_class if account else None,
-        "opened_on": account.opened_on if account else None,
-        "closed_on": account.closed_on if account else None,
-        "premise_id": premise.id if premise else None,
-        "service_address": _premise_address(premise),
-    }
+# A search finds its rows in one query that orders them the way they are shown and keeps the
+# first ``limit + 1``; only the service address of those rows is then looked up, in one batch.
+# The order: accounts that are not closed first, then rows without an account (a person with
+# no role, a vacant premise), then closed accounts; by name (``Person.display_name``, written
+# in SQL below), then account number.
 
 
-def _person_rows(session: Session, people: list[Person], include_closed: bool) -> list[dict]:
+def _display_name_sql() -> Any:
+    """``Person.display_name`` as a SQL expression: the business name, or the non-empty parts
+    of first, middle and last name and suffix joined by single spaces."""
+    def part(column: Any) -> Any:
+        return sql_case((column != "", column + " "), else_="")
+
+    joined = part(Person.first_name) + part(Person.middle_name) + part(Person.last_name) + part(Person.suffix)
+    return func.coalesce(sql_case((Person.kind == "business", func.coalesce(Person.business_name, "")),
+                              else_=func.substr(joined, 1, func.length(joined) - 1)), "").collate("BINARY")
+
+
+_BY_NAME = _display_name_sql()
+# 0: an account that is not closed, 1: no account, 2: a closed account.
+_BY_STATUS = sql_case((Account.status == "closed", 2), (Account.id.is_(None), 1), else_=0)
+_ROW_COLUMNS = (
+    Person.id.label("person_id"), Person.kind, Person.first_name, Person.middle_name, Person.last_name,
+    Person.suffix, Person.business_name, Account.id.label("account_id"), Account.account_number,
+    Account.status.label("account_status"), Account.customer_class, Account.opened_on, Account.closed_on,
+)
+_PREMISE_COLUMNS = (Premise.id.label("premise_id"), Premise.house_number, Premise.street_name, Premise.unit,
+                    Premise.city, Premise.state, Premise.zip_code)
+
+
+def _person_rows(session: Session, conditions: list, include_closed: bool, n: int) -> list[dict]:
+    """One row per role of each person meeting ``conditions`` (a person with no role: one
+    row without an account); the first ``n``."""
+    query = (select(*_ROW_COLUMNS, AccountPerson.role)
+             .select_from(Person)
+             .outerjoin(AccountPerson, AccountPerson.person_id == Person.id)
+             .outerjoin(Account, Account.id == AccountPerson.account_id)
+             .where(*conditions))
+    if not include_closed:
+        query = query.where(or_(AccountPerson.id.is_(None), Account.status != "closed"))
+    query = query.order_by(_BY_STATUS, _BY_NAME, func.coalesce(Account.account_number, ""), Person.name_key,
+                           Person.id, AccountPerson.id).limit(n)
+    return _rows(session, session.execute(query).all())
+
+
+def _account_rows(session: Session, conditions: list, include_closed: bool, n: int) -> list[dict]:
+    """One row per person on each account meeting ``conditions``; the first ``n``."""
+    query = (select(*_ROW_COLUMNS, AccountPerson.role)
+             .select_from(Account)
+             .join(AccountPerson, AccountPerson.account_id == Account.id)
+             .join(Person, Person.id == AccountPerson.person_id)
+             .where(*conditions))
+    if not include_closed:
+        query = query.where(Account.status != "closed")
+    query = query.order_by(_BY_STATUS, _BY_NAME, Account.account_number, AccountPerson.id).limit(n)
+    return _rows(session, session.execute(query).all())
+
+
+def _premise_rows(session: Session, conditions: list, include_closed: bool, n: int) -> list[dict]:
+    """One row per account ever served at each premise meeting ``conditions``, with the
+    account's main person, or one row for the premise alone when it has no account to show;
+    the first ``n``."""
+    main = (select(AccountPerson.person_id)
+            .where(AccountPerson.account_id == ServiceAgreement.account_id, AccountPerson.role == "main")
+            .order_by(AccountPerson.id).limit(1).scalar_subquery())
+    served = (select(ServiceAgreement.premise_id, ServiceAgreement.account_id, main.label("person_id"))
+              .join(Premise, Premise.id == ServiceAgreement.premise_id)
+              .join(Account, Account.id == ServiceAgreement.account_id)
+              .where(ServiceAgreement.kind == "electric", *conditions))
+    if not include_closed:
+        served = served.where(Account.status != "closed")
+    served = served.distinct().subquery()
+    query = (select(*_ROW_COLUMNS, *_PREMISE_COLUMNS)
+             .select_from(Premise)
+             .outerjoin(served, served.c.premise_id == Premise.id)
+             .outerjoin(Account, Account.id == served.c.account_id)
+             .outerjoin(Person, Person.id == served.c.person_id)
+             .where(*conditions)
+             .order_by(_BY_STATUS, _BY_NAME, func.coalesce(Account.account_number, ""), Premise.street_key,
+                       Premise.house_number, Premise.unit, Premise.id)
+             .limit(n))
+    return _rows(session, session.execute(query).all(), at_premise=True)
+
+
+def _rows(session: Session, found: list, *, at_premise: bool = False) -> list[dict[str, Any]]:
+    """Result rows from the rows of ``_ROW_COLUMNS`` (and ``role``, or ``_PREMISE_COLUMNS``
+    with ``at_premise``). Without a premise, a row shows the premise of its account's latest
+    electric agreement."""
+    premises: dict[int, Any] = {}
+    if not at_premise:
+        accounts = {r.account_id for r in found if r.account_id is not None}
+        if accounts:
+            for r in session.execute(select(ServiceAgreement.account_id, *_PREMISE_COLUMNS)
+                                     .outerjoin(Premise, Premise.id == ServiceAgreement.premise_id)
+                                     .where(ServiceAgreement.account_id.in_(accounts),
+                                            ServiceAgreement.kind == "electric")
+                                     .order_by(ServiceAgreement.start_on.desc(), ServiceAgreement.id.desc())):
+                premises.setdefault(r.account_id, r)
     rows = []
-    for person in people:
-        roles = list(session.scalars(select(AccountPerson).where(AccountPerson.person_id == person.id)))
-        shown = [r for r in roles if include_closed or r.account.status != "closed"]
-        if not roles:
-            rows.append(_row(session, person, None, None, None))
-        for role in shown:
-            rows.append(_row(session, person, role.account, role.role, None))
-    return rows
-
-
-def _account_rows(session: Session, accounts: list[Account], include_closed: bool) -> list[dict]:
-    rows = []
-    for account in accounts:
-        if account.status == "closed" and not include_closed:
-            continue
-        for role in _roles(session, account):
-            rows.append(_row(session, role.person, account, role.role, None))
+    for r in found:  # the models' own display_name and address, on the selected columns
+        person = r.person_id is not None
+        account = r.account_id is not None
+        premise = r if at_premise else premises.get(r.account_id)
+        if premise is not None and premise.premise_id is None:
+            premise = None
+        rows.append({
+            "person_id": r.person_id,
+            "name": Person.display_name.fget(r) if person else None,
+            "role": ("main" if person else None) if at_premise else r.role,
+            "account_number": r.account_number if account else None,
+            "account_status": r.account_status if account else None,
+            "customer_class": r.customer_class if account else None,
+            "opened_on": r.opened_on if account else None,
+            "closed_on": r.closed_on if account else None,
+            "premise_id": premise.premise_id if premise is not None else None,
+            "service_address": Premise.address.fget(premise) if premise is not None else None,
+        })
     return rows
 
 
@@ -820,25 +900,23 @@ def _street_tokens(value: str) -> list[str]:
     return [STREET_WORDS.get(token, token) for token in search_key(value).split()]
 
 
-def _search(session: Session, kind: str, query: str, include_closed: bool, cap: int) -> list[dict]:
+def _search(session: Session, kind: str, query: str, include_closed: bool, n: int) -> list[dict]:
+    """The first ``n`` rows of one kind of search, in result order."""
     if kind == "name":
         # One of the words starts the name key (the last name, or a business name): index range
-        # scans; the other words must start words of the name ('Ana Garcia', 'Garcia, Ana M').
+        # scans; every word must start a word of the name ('Ana Garcia', 'Garcia, Ana M').
         tokens = search_key(query).split()
         if not tokens:
             return []
-        candidates = session.scalars(select(Person).where(or_(*(Person.name_key.like(f"{t}%") for t in set(tokens))))
-                                     .order_by(Person.name_key).limit(cap * 20))
-        people = [p for p in candidates
-                  if all(any(word.startswith(t) for word in p.name_key.split()) for t in tokens)][:cap]
-        return _person_rows(session, people, include_closed)
+        spaced = literal(" ") + Person.name_key
+        conditions = [or_(*(Person.name_key.like(f"{t}%") for t in dict.fromkeys(tokens))),
+                      *(spaced.like(f"% {t}%") for t in dict.fromkeys(tokens))]
+        return _person_rows(session, conditions, include_closed, n)
     if kind == "account_number":
         number = digits(query)
         if len(number) < 4:
             return []
-        accounts = list(session.scalars(select(Account).where(Account.account_number.like(f"{number}%"))
-                                        .order_by(Account.account_number).limit(cap)))
-        return _account_rows(session, accounts, include_closed)
+        return _account_rows(session, [Account.account_number.like(f"{number}%")], include_closed, n)
     if kind == "phone":
         number = digits(query)
         if len(number) == 11 and number.startswith("1"):
@@ -846,10 +924,11 @@ def _search(session: Session, kind: str, query: str, include_closed: bool, cap: 
         if len(number) < 4:
             return []
         pattern = number if len(number) == 10 else f"%{number}"
-        people = list(session.scalars(
-            select(Person).where(or_(Person.phone.like(pattern), Person.alt_phone.like(pattern)))
-            .order_by(Person.name_key).limit(cap)))
-        return _person_rows(session, people, include_closed)
+        # Each number column on its own, so that even the last digits ('%1234') read only the
+        # columns' indexes, not the whole table.
+        matching = union_all(*(select(Person.id).where(column.is_not(None), column.like(pattern))
+                           for column in (Person.phone, Person.alt_phone)))
+        return _person_rows(session, [Person.id.in_(matching)], include_closed, n)
     # address
     tokens = _street_tokens(query)
     house = tokens[0] if tokens and tokens[0][:1].isdigit() else None
@@ -861,26 +940,19 @@ def _search(session: Session, kind: str, query: str, include_closed: bool, cap: 
         conditions.append(Premise.street_key.like(f"{street[0]}%"))
     if not conditions:
         return []
-    premises = list(session.scalars(select(Premise).where(*conditions)
-                                    .order_by(Premise.street_key, Premise.house_number, Premise.unit).limit(cap)))
-    if len(street) > 1:  # more words: keep the premises whose street or unit has them all
-        def fits(p: Premise) -> bool:
-            words = set(_street_tokens(p.street_name)) | set(search_key(p.unit).split())
-            return all(any(w.startswith(t) for w in words) for t in street if t not in ("APT", "UNIT", "STE"))
-        premises = [p for p in premises if fits(p)] or premises
-    rows = []
-    for premise in premises:
-        agreements = list(session.scalars(select(ServiceAgreement).where(
-            ServiceAgreement.premise_id == premise.id, ServiceAgreement.kind == "electric")
-            .order_by(ServiceAgreement.start_on.desc(), ServiceAgreement.id.desc())))
-        accounts = list(dict.fromkeys(sa.account for sa in agreements))
-        shown = [a for a in accounts if include_closed or a.status != "closed"]
-        if not shown:
-            rows.append(_row(session, None, None, None, premise))
-        for account in shown:
-            main = _main_person(session, account)
-            rows.append(_row(session, main, account, "main" if main else None, premise))
-    return rows
+    if len(street) > 1:  # more words: keep the premises whose street or unit has them all (if any has)
+        wanted = [t for t in street if t not in ("APT", "UNIT", "STE")]
+
+        def fits(street_name: str, unit: str | None) -> bool:
+            words = set(_street_tokens(street_name)) | set(search_key(unit).split())
+            return all(any(w.startswith(t) for w in words) for t in wanted)
+
+        candidates = session.execute(select(Premise.id, Premise.street_name, Premise.unit).where(*conditions)).all()
+        fitting = [premise_id for premise_id, street_name, unit in candidates if fits(street_name, unit)]
+        if fitting and len(fitting) < len(candidates):  # name the shorter list
+            others = [premise_id for premise_id, street_name, unit in candidates if not fits(street_name, unit)]
+            conditions.append(Premise.id.in_(fitting) if len(fitting) <= len(others) else Premise.id.not_in(others))
+    return _premise_rows(session, conditions, include_closed, n)
 
 
 @operation("search_customers", SearchCustomersArgs, kind="read",
@@ -902,7 +974,7 @@ def search_customers(ctx: Context, args: SearchCustomersArgs) -> dict:
     rows: list[dict] = []
     seen = set()
     for kind in kinds:
-        for row in _search(ctx.session, kind, args.query, args.include_closed, cap=args.limit * 5 + 50):
+        for row in _search(ctx.session, kind, args.query, args.include_closed, args.limit + 1):
             key = (row["person_id"], row["account_number"], row["premise_id"])
             if key not in seen:
                 seen.add(key)

@@ -706,6 +706,39 @@ def test_search_finds_a_vacant_premise_and_respects_the_limit(cis: Cis) -> None:
     assert active_only["count"] == 2 and {r["account_number"] for r in active_only["results"]} == {None}
 
 
+def test_search_lists_open_accounts_then_rows_without_one_then_closed_ones(cis: Cis) -> None:
+    w = World(cis.session)
+    w.premise("P620", "620", "Fir Way")  # never served
+    w.account("A99", "4000000099", w.person("ZOE", "Zoe", "Young"), w.premise("P630", "630", "Fir Way"))
+    w.person("GREG2", "Greg", "Olsen")  # a look-alike with no account
+    cis.session.commit()
+    found = cis.ok("search_customers", {"query": "Fir Way", "by": "address"}).data
+    assert [(r["name"], r["account_number"], r["premise_id"]) for r in found["results"]] == [
+        ("Zoe Young", "4000000099", w["P630"]), (None, None, w["P620"]),
+        ("Greg Olsen", "4000000007", cis["P7"]), ("Helen Ward", "4000000008", cis["P8"])]
+    assert found["truncated"] is False
+    first = cis.ok("search_customers", {"query": "Fir Way", "by": "address", "limit": 2}).data
+    assert first["results"] == found["results"][:2] and first["truncated"] is True
+    olsens = cis.ok("search_customers", {"query": "Olsen"}).data["results"]
+    assert [(r["person_id"], r["account_number"]) for r in olsens] == [(w["GREG2"], None),
+                                                                       (cis["GREG"], "4000000007")]
+    assert [r["person_id"] for r in cis.ok("search_customers", {"query": "Olsen", "include_closed": False}
+                                           ).data["results"]] == [w["GREG2"]]
+
+
+def test_search_by_name_is_not_crowded_out_by_names_starting_with_another_word(cis: Cis) -> None:
+    # 'Garcia, Ana': many more names start with 'ANA' (and sort before 'GARCIA') than are shown;
+    # the two Ana Garcias must still be found, and counted.
+    cis.session.add_all(Person(first_name="Ann", last_name=f"Anaya{i:04d}", name_key=f"ANAYA{i:04d} ANN")
+                        for i in range(1500))
+    cis.session.commit()
+    found = cis.ok("search_customers", {"query": "Garcia, Ana", "limit": 1}).data
+    assert [r["account_number"] for r in found["results"]] == [cis["A2"]] and found["truncated"] is True
+    anayas = cis.ok("search_customers", {"query": "Anaya", "limit": 100}).data
+    assert anayas["count"] == 100 and anayas["truncated"] is True
+    assert [r["name"] for r in anayas["results"]] == [f"Ann Anaya{i:04d}" for i in range(100)]
+
+
 @pytest.mark.parametrize("given, verified, matched, missed", [
     ({"name": "Ana Garcia", "ssn_last4": "6789"}, True, ["name", "ssn_last4"], []),
     ({"name": "ana maria garcia", "birth_date": "1980-04-02", "phone": "916.555.0101"}, True,
@@ -1422,6 +1455,112 @@ def test_operations_on_the_seeded_population(seeded: Path, tmp_path: Path) -> No
                 outcomes.append((operation, result.outcome))
         assert ("post_payment", "ok") in outcomes
         _check_ledger_on(session, today)
+    finally:
+        session.close()
+        engine.dispose()
+
+
+def _every_search_row(session: Session, kind: str, query: str, include_closed: bool) -> list[dict]:
+    """Every row a search of one kind should find, built object by object from the ORM
+    relationships (unordered): the reference the indexed search is checked against."""
+    def served_at(account: Account) -> Premise | None:
+        electric = [sa for sa in account.agreements if sa.kind == "electric"]
+        return max(electric, key=lambda sa: (sa.start_on, sa.id)).premise if electric else None
+
+    def row(person: Person | None, account: Account | None, role: str | None, premise: Premise | None) -> dict:
+        return operations.jsonable({
+            "person_id": person.id if person else None, "name": person.display_name if person else None,
+            "role": role, "account_number": account.account_number if account else None,
+            "account_status": account.status if account else None,
+            "customer_class": account.customer_class if account else None,
+            "opened_on": account.opened_on if account else None, "closed_on": account.closed_on if account else None,
+            "premise_id": premise.id if premise else None, "service_address": premise.address if premise else None})
+
+    def shown(account: Account) -> bool:
+        return include_closed or account.status != "closed"
+
+    def person_rows(people: list[Person]) -> list[dict]:
+        rows = [row(person, None, None, None) for person in people if not person.roles]
+        return rows + [row(person, r.account, r.role, served_at(r.account))
+                       for person in people for r in person.roles if shown(r.account)]
+
+    people = list(session.scalars(select(Person)))
+    if kind == "name":
+        tokens = search_key(query).split()
+        return person_rows([p for p in people if any(p.name_key.startswith(t) for t in tokens)
+                            and all(any(w.startswith(t) for w in p.name_key.split()) for t in tokens)])
+    if kind == "phone":
+        number = "".join(c for c in query if c.isdigit())
+        return person_rows([p for p in people if any(n and (n == number if len(number) == 10 else n.endswith(number))
+                                                     for n in (p.phone, p.alt_phone))])
+    if kind == "account_number":
+        return [row(r.person, account, r.role, served_at(account))
+                for account in session.scalars(select(Account))
+                if account.account_number.startswith(query) and shown(account) for r in account.persons]
+    tokens = operations._street_tokens(query)
+    house, street = (tokens[0], tokens[1:]) if tokens[0][:1].isdigit() else (None, tokens)
+    premises = [p for p in session.scalars(select(Premise)) if (house is None or p.house_number == house)
+                and (not street or p.street_key.startswith(street[0]))]
+    if len(street) > 1:
+        wanted = [t for t in street if t not in ("APT", "UNIT", "STE")]
+        def words(p: Premise) -> set[str]:
+            return set(operations._street_tokens(p.street_name)) | set(search_key(p.unit).split())
+
+        premises = [p for p in premises if all(any(w.startswith(t) for w in words(p)) for t in wanted)] or premises
+    rows = []
+    for premise in premises:
+        accounts = {sa.account for sa in session.scalars(select(ServiceAgreement).where(
+            ServiceAgreement.premise_id == premise.id, ServiceAgreement.kind == "electric")) if shown(sa.account)}
+        rows += [row(None, None, None, premise)] if not accounts else []
+        for account in accounts:
+            main = next((r.person for r in sorted(account.persons, key=lambda r: r.id) if r.role == "main"), None)
+            rows.append(row(main, account, "main" if main else None, premise))
+    return rows
+
+
+def _shown_order(row: dict) -> tuple:
+    return (row["account_status"] == "closed", row["account_status"] is None, row["name"] or "",
+            row["account_number"] or "")
+
+
+def test_search_shows_the_first_rows_of_every_match_in_order(seeded: Path, tmp_path: Path) -> None:
+    """On the seeded population (look-alikes, closed accounts, vacant premises), each search
+    returns the first `limit` of all the rows that match, in the order shown, and says
+    whether there are more."""
+    session, engine = _open(seeded, tmp_path / "search-copy.sqlite3")
+    try:
+        people = list(session.scalars(select(Person).where(Person.kind == "individual", Person.phone.is_not(None))
+                                      .order_by(Person.id)))[::9]
+        accounts = list(session.scalars(select(Account).order_by(Account.id)))[::15]
+        premises = list(session.scalars(select(Premise).order_by(Premise.id)))[::11]
+        apartment = session.scalar(select(Premise).where(Premise.unit.is_not(None)))
+        searches = [("name", p.last_name) for p in people] + [("name", p.last_name[:2]) for p in people[:4]]
+        searches += [("name", f"{p.first_name} {p.last_name}") for p in people[:5]]
+        searches += [("name", f"{p.last_name}, {p.first_name[0]}") for p in people[:3]]
+        searches += [("phone", p.phone) for p in people[:4]] + [("phone", p.phone[-4:]) for p in people[:4]]
+        searches += [("account_number", a.account_number) for a in accounts]
+        searches += [("account_number", a.account_number[:4]) for a in accounts[:3]]
+        searches += [("address", f"{p.house_number} {p.street_name}") for p in premises]
+        searches += [("address", p.street_name) for p in premises[:4]]
+        searches += [("address", p.street_key[:2]) for p in premises[:3]]
+        if apartment is not None:
+            searches.append(("address", f"{apartment.house_number} {apartment.street_name} {apartment.unit}"))
+        checked = truncated = 0
+        for kind, query in searches:
+            for include_closed in (True, False):
+                every = sorted(_every_search_row(session, kind, query, include_closed), key=_shown_order)
+                for limit in (1, 3, 100):
+                    result = run(session, "search_customers", {"query": query, "by": kind, "limit": limit,
+                                                               "include_closed": include_closed}, actor=ACTOR)
+                    assert result.ok, result.message
+                    rows = result.data["results"]
+                    where = (kind, query, include_closed, limit)
+                    assert [_shown_order(r) for r in rows] == [_shown_order(r) for r in every[:limit]], where
+                    assert all(r in every for r in rows) and len({repr(r) for r in rows}) == len(rows), where
+                    assert result.data["count"] == len(rows) and result.data["truncated"] == (len(every) > limit), where
+                    checked += 1
+                    truncated += result.data["truncated"]
+        assert checked == len(searches) * 6 and truncated > 20
     finally:
         session.close()
         engine.dispose()
