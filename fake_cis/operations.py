@@ -1661,6 +1661,19 @@ def _undo_late_fees(ctx: Context, account: Account, since: date, why: str) -> li
     return undone
 
 
+def _posted_payment(ctx: Context, payment_id: int) -> tuple[Payment, Account]:
+    """A payment that is still posted, with its account (the audit event is filed under it)."""
+    payment = ctx.session.get(Payment, payment_id)
+    if payment is None:
+        raise OperationRefused(f"No payment with id {payment_id}.")
+    account = ctx.session.get(Account, payment.account_id)
+    ctx.on_account(account)
+    if payment.canceled_on is not None:
+        raise OperationRefused(f"Payment {payment.id} was already canceled ({payment.cancel_reason}) on "
+                               f"{payment.canceled_on.isoformat()}.")
+    return payment, account
+
+
 @operation("transfer_payment", TransferPaymentArgs,
            returns="`canceled_payment_id`, `new_payment_id`, `from_account_number`, `late_fees_reversed` (entries, "
                    "amounts and any smaller fee charged again).",
@@ -1675,14 +1688,7 @@ def transfer_payment(ctx: Context, args: TransferPaymentArgs) -> dict:
     are reversed (recalculated by policy).
     """
     session = ctx.session
-    payment = session.get(Payment, args.payment_id)
-    if payment is None:
-        raise OperationRefused(f"No payment with id {args.payment_id}.")
-    source = session.get(Account, payment.account_id)
-    ctx.on_account(source)
-    if payment.canceled_on is not None:
-        raise OperationRefused(f"Payment {payment.id} was already canceled ({payment.cancel_reason}) on "
-                               f"{payment.canceled_on.isoformat()}.")
+    payment, source = _posted_payment(ctx, args.payment_id)
     if args.to_account_number == source.account_number:
         raise OperationRefused(f"Payment {payment.id} is already on account {source.account_number}: a transfer needs "
                                "a different account.")
@@ -1735,14 +1741,7 @@ def reverse_payment(ctx: Context, args: ReversePaymentArgs) -> dict:
     policy's months.
     """
     session = ctx.session
-    payment = session.get(Payment, args.payment_id)
-    if payment is None:
-        raise OperationRefused(f"No payment with id {args.payment_id}.")
-    account = session.get(Account, payment.account_id)
-    ctx.on_account(account)
-    if payment.canceled_on is not None:
-        raise OperationRefused(f"Payment {payment.id} was already canceled ({payment.cancel_reason}) on "
-                               f"{payment.canceled_on.isoformat()}.")
+    payment, account = _posted_payment(ctx, args.payment_id)
     returned = args.returned_on or ctx.today
     if returned > ctx.today:
         raise OperationRefused(f"The returned date {returned.isoformat()} is in the future.")

@@ -335,7 +335,7 @@ class ArrangementDownPayment(Rule):
     minimum_percent: Percent
 
 
-class ArrangementEligibility(Rule):
+class ArrangementEligibilityRule(Rule):
     broken_arrangement_lookback_months: Count
 
 
@@ -349,7 +349,7 @@ class Collections(_Model):
     disconnection_holds: DisconnectionHolds
     payment_arrangement: PaymentArrangement
     arrangement_down_payment: ArrangementDownPayment
-    arrangement_eligibility: ArrangementEligibility
+    arrangement_eligibility: ArrangementEligibilityRule
     agency_referral: AgencyReferral
 
 
