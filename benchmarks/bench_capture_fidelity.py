@@ -28,7 +28,6 @@ timestamp minus the send time over the minute (drift or jitter that intervals hi
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import statistics
@@ -47,28 +46,6 @@ INTERVAL_S = 0.080  # 150 WPM at 5 keystrokes a word
 HOLD_S = 0.030
 TYPING_S = 59.0  # stay inside the 60 s test so that every key is scored
 TARGET_P99_MS = 2.0
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default)."""
-    ordered = sorted(values)
-    if not ordered:
-        return math.nan
-    position = (len(ordered) - 1) * q / 100
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def spread(values: list[float]) -> dict:
-    return {name: round(percentile(values, q), 3) for name, q in (("p50", 50), ("p95", 95), ("p99", 99))} | {
-        "max": round(max(values), 3) if values else math.nan}
-
-
-def matched_pairs(sent_keys: list[str], stored_keys: list[str]) -> list[tuple[int, int]]:
-    """Index pairs (sent, stored) of the keys that arrived, in order."""
-    matcher = difflib.SequenceMatcher(a=sent_keys, b=stored_keys, autojunk=False)
-    return [(block.a + k, block.b + k) for block in matcher.get_matching_blocks() for k in range(block.size)]
 
 
 def type_one_minute(stack: harness.Stack, keys: str, xtest: bool) -> tuple[str, list[keyboard.Press]]:
@@ -99,7 +76,7 @@ def measure(stack: harness.Stack, keys: str, xtest: bool) -> dict:
     downs = [e for e in events if e["type"] == "down" and not e["ctrl"]]  # without the finishing Ctrl+Enter
     sent_keys = [p.key for p in presses]
     stored_keys = [e["key"] for e in downs]
-    pairs = matched_pairs(sent_keys, stored_keys)
+    pairs = harness.matched_pairs(sent_keys, stored_keys)
     lost = len(sent_keys) - len(pairs)
     extra = len(stored_keys) - len(pairs)
 
@@ -131,11 +108,11 @@ def measure(stack: harness.Stack, keys: str, xtest: bool) -> dict:
         "extra": extra,
         "same_keys_in_order": stored_keys == sent_keys,
         "intervals_compared": len(errors),
-        "interval_abs_error_ms": spread(errors),
-        "interval_abs_error_ms_without_enter": spread(without_enter),
+        "interval_abs_error_ms": harness.spread(errors),
+        "interval_abs_error_ms_without_enter": harness.spread(without_enter),
         "mean_signed_interval_error_ms": round(statistics.fmean(signed), 4) if signed else math.nan,
-        "timestamp_minus_send_time_spread_ms": spread([abs(o - middle) for o in offsets]),
-        "pacing_abs_error_ms": spread(pacing),
+        "timestamp_minus_send_time_spread_ms": harness.spread([abs(o - middle) for o in offsets]),
+        "pacing_abs_error_ms": harness.spread(pacing),
         "server": {"typed_text_matches": stored_text == keys, "end_reason": end_reason, "scored_seconds": seconds},
     }
 
