@@ -722,6 +722,15 @@ def _occupant_agreements(session: Session, premise: Premise, start_on: date) -> 
 
 
 def _new_account_number(session: Session) -> str:
+    # A scenario sandbox sets its own sequence, so its new accounts get the same numbers
+    # whatever population lies under it (a recorded call replays anywhere).
+    sequence = session.get(CisInfo, "next_account_number")
+    if sequence is not None:
+        candidate = int(sequence.value)
+        while session.scalar(select(Account.id).where(Account.account_number == f"{candidate:010d}")) is not None:
+            candidate += 1
+        sequence.value = str(candidate + 1)
+        return f"{candidate:010d}"
     numbers = [int(n) for n in session.scalars(select(Account.account_number)) if n.isdigit()]
     candidate = max(numbers, default=4_000_000_000) + 1
     taken = set(numbers)
@@ -1923,6 +1932,32 @@ def _deposit_charge(session: Session, deposit: Deposit) -> FinancialTransaction 
     return None
 
 
+@dataclass(frozen=True)
+class DepositQuote:
+    decision: policy.DepositDecision
+    average_monthly_bill: Decimal
+    prior_nonpay_shutoff: bool
+
+
+def deposit_quote(session: Session, account: Account, today: date, *, credit_letter: bool = False,
+                  average_monthly_bill: Decimal | None = None, prior_nonpay_shutoff: bool | None = None,
+                  late_payment_history: bool | None = None) -> DepositQuote | None:
+    """The policy's deposit decision for an account from its own records (what
+    ``assess_deposit`` asks, and what a scenario's grader expects); None without any bill
+    to average and no estimate given."""
+    premises = [sa.premise_id for sa in _electric(session, account, open_only=False) if sa.premise_id]
+    average = average_monthly_bill or _average_monthly_bill(session, account, premises, today)
+    if average is None:
+        return None
+    shutoff = prior_nonpay_shutoff if prior_nonpay_shutoff is not None else _had_nonpay_shutoff(session, account)
+    late = late_payment_history if late_payment_history is not None else _late_history(session, account)
+    decision = policy.deposit_decision(account.customer_class, prior_nonpay_shutoff=shutoff, late_payment_history=late,
+                                       credit_letter=credit_letter,
+                                       in_bankruptcy=_open_bankruptcy(session, account) is not None,
+                                       average_monthly_bill=average)
+    return DepositQuote(decision, average, shutoff)
+
+
 @operation("assess_deposit", AssessDepositArgs,
            returns="`deposit_id`, `amount`, `cap`, `reasons` (the policy's), `accepted_forms`, `charged` (cash: "
                    "billed to the account).",
@@ -1943,19 +1978,15 @@ def assess_deposit(ctx: Context, args: AssessDepositArgs) -> dict:
     """
     session = ctx.session
     account = _open_account(ctx, args.account_number)
-    premises = [sa.premise_id for sa in _electric(session, account, open_only=False) if sa.premise_id]
-    average = args.average_monthly_bill or _average_monthly_bill(session, account, premises, ctx.today)
-    if average is None:
+    quote = deposit_quote(session, account, ctx.today, credit_letter=args.credit_letter,
+                          average_monthly_bill=args.average_monthly_bill,
+                          prior_nonpay_shutoff=args.prior_nonpay_shutoff,
+                          late_payment_history=args.late_payment_history)
+    if quote is None:
         raise OperationRefused("No bills in the last 12 months for this account or its premise: give "
                                "average_monthly_bill, an estimate of the monthly bill.")
-    shutoff = args.prior_nonpay_shutoff
-    if shutoff is None:
-        shutoff = _had_nonpay_shutoff(session, account)
-    late = args.late_payment_history if args.late_payment_history is not None else _late_history(session, account)
+    decision, average, shutoff = quote.decision, quote.average_monthly_bill, quote.prior_nonpay_shutoff
     case = _open_bankruptcy(session, account)
-    decision = policy.deposit_decision(account.customer_class, prior_nonpay_shutoff=shutoff, late_payment_history=late,
-                                       credit_letter=args.credit_letter, in_bankruptcy=case is not None,
-                                       average_monthly_bill=average)
     if not decision.required:
         raise OperationRefused("No deposit is required. " + " ".join(decision.reasons))
     held = sum((d.amount for d in _held_deposits(session, account)), ZERO)

@@ -130,7 +130,63 @@ class Score(Base):
     details_json: Mapped[str] = mapped_column(Text)  # full score and practice metrics
 
 
-APPEND_ONLY = (KeystrokeBatch, Score, Incident)
+class CallAttempt(Base):
+    """One call scenario worked by one trainee in its own CIS sandbox."""
+
+    __tablename__ = "call_attempts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: uuid.uuid4().hex)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    scenario_id: Mapped[str] = mapped_column(String(64), index=True)
+    # The scenario file's SHA-256 when the call started: a replay grades against this text.
+    scenario_sha256: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(16))  # practice | test
+    caller: Mapped[str] = mapped_column(String(16))  # scripted | lead
+    voice: Mapped[str] = mapped_column(String(16), default="off")  # off | captions | audio_only
+    sandbox: Mapped[str] = mapped_column(String(64))  # fake_cis sandbox run id
+    lead_code: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_urlsafe(12))
+    status: Mapped[str] = mapped_column(String(16), default="in_call")  # in_call | wrap_up | graded
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    graded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    person: Mapped[Person] = relationship()
+    actions: Mapped[list[CallAction]] = relationship(order_by="CallAction.seq")
+    grades: Mapped[list[CallGrade]] = relationship(order_by="CallGrade.version")
+
+    @property
+    def latest_grade(self) -> CallGrade | None:
+        return self.grades[-1] if self.grades else None
+
+
+class CallAction(Base):
+    """One step of a call, in the action-log form a replay file uses (append-only)."""
+
+    __tablename__ = "call_actions"
+    __table_args__ = (UniqueConstraint("attempt_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("call_attempts.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    action_json: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CallGrade(Base):
+    """One grading of a call; a re-grade is a new version."""
+
+    __tablename__ = "call_grades"
+    __table_args__ = (UniqueConstraint("attempt_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("call_attempts.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    total: Mapped[float] = mapped_column(Float)
+    fatal: Mapped[bool] = mapped_column(Boolean)
+    details_json: Mapped[str] = mapped_column(Text)  # the full grade report
+
+
+APPEND_ONLY = (KeystrokeBatch, Score, Incident, CallAction, CallGrade)
 
 
 @event.listens_for(Session, "before_flush")

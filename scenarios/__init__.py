@@ -1,0 +1,1 @@
+"""Scripted call scenarios: the scenario language, the call engine and its grading."""

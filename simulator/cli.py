@@ -177,6 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"minimum accuracy in per cent (product default {DEFAULT_MIN_ACCURACY:g})")
     tenkey.add_argument("--json", action="store_true", help="print one JSON object")
     tenkey.set_defaults(handler=_score_tenkey)
+
+    from simulator import cli_scenarios
+
+    cli_scenarios.register(commands)
     return parser
 
 
