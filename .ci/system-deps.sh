@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the browser tests need, when any is missing.
+# Installs the Debian packages the browser tests and the caller's voice need, when any is missing.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v Xvfb >/dev/null || need+=(xvfb)
+command -v espeak-ng >/dev/null || need+=(espeak-ng)  # the caller's voice in call scenarios
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "Missing Debian packages: ${need[*]}." >&2

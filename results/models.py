@@ -145,7 +145,7 @@ class CallAttempt(Base):
     voice: Mapped[str] = mapped_column(String(16), default="off")  # off | captions | audio_only
     sandbox: Mapped[str] = mapped_column(String(64))  # fake_cis sandbox run id
     lead_code: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_urlsafe(12))
-    status: Mapped[str] = mapped_column(String(16), default="in_call")  # in_call | wrap_up | graded
+    status: Mapped[str] = mapped_column(String(16), default="in_call")  # in_call|wrap_up|wrapped|graded
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     graded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 

@@ -192,11 +192,17 @@ def _normalised(text: str, how: str) -> str:
     return text
 
 
+def _plain(text: str) -> str:
+    """Lower case, single spaces, amounts without "$" and thousands commas ($1,234.50 = 1234.50)."""
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text.replace("$", ""))
+    return " ".join(text.split()).casefold()
+
+
 def _phrases(call: Call, text: str, phrases: tuple[Phrase, ...]) -> tuple[list[str], list[str]]:
-    haystack = " ".join(text.split()).casefold()
+    haystack = _plain(text)
     found, missing = [], []
     for phrase in phrases:
-        variants = [" ".join(call.text(v).split()).casefold() for v in phrase.any_of]
+        variants = [_plain(call.text(v)) for v in phrase.any_of]
         (found if any(v in haystack for v in variants) else missing).append(phrase.name)
     return found, missing
 
@@ -209,11 +215,13 @@ def _spell_checker():
 
 
 def misspelled(text: str, accepted: set[str]) -> list[str]:
-    """Lower-case words the dictionary does not know (capitalised words are taken as names)."""
-    words = re.findall(r"(?<![\w@.])([A-Za-z][a-z']*[a-z]|[a-z])(?![\w@])", text)
-    candidates = [w for w in words if w[0].islower() and w.strip("'").lower() not in accepted]
-    unknown = _spell_checker().unknown([w.strip("'").lower() for w in candidates])
-    return sorted(unknown)
+    """Words the dictionary does not know, lower-cased. Names the scenario uses (its facts and
+    ``words_ok``) are accepted; e-mail addresses, numbers and all-capital abbreviations are skipped."""
+    text = re.sub(r"\S+@\S+", " ", text)
+    words = re.findall(r"(?<![\w.])([A-Za-z][a-z']*[a-z]|[a-z])(?!\w)", text)
+    candidates = [w.strip("'").lower() for w in words]
+    candidates = [w.removesuffix("'s") for w in candidates if w and w not in accepted]
+    return sorted(w for w in _spell_checker().unknown(candidates) if w not in accepted)
 
 
 # --- items -------------------------------------------------------------------------------------

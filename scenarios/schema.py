@@ -357,7 +357,7 @@ class Caller(Strict):
     name: str  # how the caller introduces themself
     persona: str  # who they are, for the lead playing them
     mood: Mood = "neutral"
-    voice: str = "en-us"  # espeak-ng voice for the synthesised caller
+    voice: str = Field("en-us", pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})*(\+[a-z0-9]{1,12})?$")  # espeak-ng voice
     opening: str  # the first thing the trainee hears (or the message they receive)
     facts: dict[str, str] = {}  # what the caller knows and gives when asked (the lead sees them all)
     script: Script
@@ -622,6 +622,18 @@ class Scenario(Strict):
         for name in re.findall(r"\{expected\.([a-z0-9_]+)", self.model_dump_json()):
             if name not in self.expected:
                 problems.append(f"text uses {{expected.{name}}} but there is no expected amount {name!r}")
+        def expected_refs(value: Any) -> None:
+            if isinstance(value, dict):
+                if set(value) == {"expected"} and str(value["expected"]).split(".")[0] not in self.expected:
+                    problems.append(f"a check uses {{expected: {value['expected']}}} but there is no expected "
+                                    f"amount {str(value['expected']).split('.')[0]!r}")
+                for inner in value.values():
+                    expected_refs(inner)
+            elif isinstance(value, list | tuple):
+                for inner in value:
+                    expected_refs(inner)
+
+        expected_refs(self.model_dump(include={"items", "fatal"}))
         for turn in self.caller.script.turns.values():
             for option in turn.options:
                 for fact in option.reveals:
