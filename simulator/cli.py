@@ -178,10 +178,11 @@ def build_parser() -> argparse.ArgumentParser:
     tenkey.add_argument("--json", action="store_true", help="print one JSON object")
     tenkey.set_defaults(handler=_score_tenkey)
 
-    from simulator import cli_results, cli_scenarios
+    from simulator import cli_assessments, cli_results, cli_scenarios
 
     cli_scenarios.register(commands)
     cli_results.register(commands)
+    cli_assessments.register(commands)
     return parser
 
 

@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+import assessments.models  # noqa: F401 - registers the exam tables on the same metadata
 from results.models import Base
 
 config = context.config
