@@ -96,7 +96,8 @@ def test_sqlite_triggers_refuse_raw_sql_edits(fresh_database, statement):
     pytest.param(["UPDATE audit_log SET actor = 'intruder' WHERE seq = 1"], 1, "hash mismatch", id="actor-edited"),
     pytest.param(["UPDATE audit_log SET at = '2020-01-01 00:00:00.000000' WHERE seq = 4"], 4, "hash mismatch",
                  id="time-edited"),
-    pytest.param(["UPDATE audit_log SET hash = 'f' || substr(hash, 2) WHERE seq = 5"], 5, "hash mismatch",
+    pytest.param(["UPDATE audit_log SET hash = (CASE substr(hash, 1, 1) WHEN 'f' THEN 'e' ELSE 'f' END) || substr(hash, 2) "
+                  "WHERE seq = 5"], 5, "hash mismatch",
                  id="last-hash-edited"),
     pytest.param(["DELETE FROM audit_log WHERE seq = 3"], 4, "gap in seq", id="middle-deleted"),
     pytest.param(["DELETE FROM audit_log WHERE seq = 1"], 2, "gap in seq", id="first-deleted"),
