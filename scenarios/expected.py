@@ -25,9 +25,12 @@ class ExpectedError(ValueError):
 def _policy_value(path: str) -> Any:
     value: Any = policy.load_policy()
     for part in path.split("."):
-        if not hasattr(value, part):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif not isinstance(value, dict) and hasattr(value, part):
+            value = getattr(value, part)
+        else:
             raise ExpectedError(f"policy has no {path!r} (stopped at {part!r})")
-        value = getattr(value, part)
     if not isinstance(value, Decimal | int | str):
         raise ExpectedError(f"policy {path!r} is not a single value")
     return value

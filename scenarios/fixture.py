@@ -170,6 +170,7 @@ def _account(ids: _Ids, session: Session, key: str, fixture: AccountFixture, ref
         row = Bill(id=ids.take(Bill), account_id=account.id, bill_on=on, due_on=due, current_charges=bill.amount,
                    amount_due=bill.amount, final=bill.final, estimated=bill.estimated)
         session.add(row)
+        session.flush()  # no ORM relationship orders these inserts: each row before what refers to it
         session.add(BillSegment(id=ids.take(BillSegment), bill_id=row.id, sa_id=electric.id,
                                 period_start=on - timedelta(days=30), period_end=on - timedelta(days=1), kwh=bill.kwh,
                                 amount=bill.amount))
@@ -180,6 +181,7 @@ def _account(ids: _Ids, session: Session, key: str, fixture: AccountFixture, ref
         row = Payment(id=ids.take(Payment), account_id=account.id, amount=payment.amount, received_on=on,
                       tender=payment.tender, channel=payment.channel, check_number=payment.check_number)
         session.add(row)
+        session.flush()
         session.add(_entry(ids, account, "payment", -payment.amount, on, due=None,
                            description=f"Payment {row.id} ({payment.tender})", payment_id=row.id))
     for charge in fixture.charges:
@@ -188,6 +190,7 @@ def _account(ids: _Ids, session: Session, key: str, fixture: AccountFixture, ref
         row = Adjustment(id=ids.take(Adjustment), account_id=account.id, kind=charge.kind, amount=charge.amount,
                          effective_on=on, reason=charge.reason or charge.kind.replace("_", " "), created_by="system")
         session.add(row)
+        session.flush()
         session.add(_entry(ids, account, charge.kind, charge.amount, on, due=due,
                            description=charge.reason or charge.kind.replace("_", " ").capitalize(),
                            adjustment_id=row.id))
@@ -195,6 +198,7 @@ def _account(ids: _Ids, session: Session, key: str, fixture: AccountFixture, ref
         agreement = ServiceAgreement(id=ids.take(ServiceAgreement), account_id=account.id, kind="deposit",
                                      status="active", start_on=day(deposit.held_since))
         session.add(agreement)
+        session.flush()
         session.add(Deposit(id=ids.take(Deposit), account_id=account.id, sa_id=agreement.id, kind=deposit.kind,
                             amount=deposit.amount, reason=deposit.reason, held_since=day(deposit.held_since),
                             status="held"))

@@ -184,3 +184,32 @@ def test_operations_run_at_the_call_s_simulated_time(new_call):
 
     event = call.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     assert event.at.isoformat() == f"{call.refs.today.isoformat()}T11:00:00.500000"
+
+
+FULL_HISTORY = SCENARIO.replace('''      bills: [{on: -40, due: -19, amount: "120.00"}]''', '''      bills: [{on: -70, amount: "80.00"}, {on: -40, due: -19, amount: "120.00", estimated: true}]
+      payments: [{on: -60, amount: "80.00", check_number: "1001"}, {on: -10, amount: "20.00", tender: cash}]
+      charges: [{kind: late_fee, amount: "6.00", on: -8}]
+      deposits: [{amount: "150.00", held_since: -300}]
+      orders: [{kind: reread, premise: home, requested: -5}]
+      collections: [{kind: ten_day_notice, on: -3, amount: "100.00"}]
+      programs: [{program: paperless, enrolled: -100}]
+      notes: [{on: -5, note: Customer disputes the estimated read.}]''')
+
+
+def test_the_fixture_lays_every_kind_of_history_with_fixed_ids(template):
+    from fake_cis import ledger
+    from fake_cis.models import Deposit, Payment, ServiceOrder
+
+    run_id = "engine-test-history"
+    cis_database.drop_sandbox(run_id)
+    with Session(cis_database.open_sandbox(run_id, template=template), expire_on_commit=False) as session:
+        call = Call.begin(parse_scenario(FULL_HISTORY), session)
+        account_id = call.refs.accounts["main"]
+        assert ledger.balance(session, account_id) == 106  # 80 + 120 + 6 - 80 - 20
+        assert call.expected["owed"] == 106  # the second bill and the late fee are past due, less the cash
+        assert session.get(Payment, 900000001).check_number is None
+        assert session.get(Payment, 900000000).check_number == "1001"
+        assert session.get(Deposit, 900000000).amount == 150
+        assert session.get(ServiceOrder, 900000000).kind == "reread"
+        assert call.refs.premises == {"home": 900000000}
+    cis_database.drop_sandbox(run_id)
