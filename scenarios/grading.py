@@ -244,7 +244,7 @@ def _grade_item(call: Call, item: Item, bound: dict[str, int]) -> ItemResult:
 
     said = set(call.said)
     if item.state is not None:
-        check = run_check(call.session, item.state, call.refs, call.expected, bound)
+        check = run_check(call.session, item.state, call.refs, call.expected, bound, call.facts)
         return met(check.met, check.detail)
     if item.said is not None:
         chosen = [o for o in item.said if o in said]
@@ -357,7 +357,7 @@ def _fatal(call: Call, scenario: Scenario, bound: dict[str, int]) -> list[FatalR
             results.append(FatalResult(fatal.id, fatal.text, bool(chosen),
                                        f"said {', '.join(chosen)}" if chosen else "avoided"))
         elif fatal.state is not None:
-            check = run_check(call.session, fatal.state, call.refs, call.expected, bound)
+            check = run_check(call.session, fatal.state, call.refs, call.expected, bound, call.facts)
             results.append(FatalResult(fatal.id, fatal.text, check.met, check.detail))
         else:
             verified, disclosures, _changes = _unverified_touches(call, fatal.unverified_disclosure)

@@ -32,13 +32,13 @@ class CheckResult:
     detail: str
 
 
-def _literal(value: Any, refs: Refs, expected: dict[str, Any]) -> Any:
+def _literal(value: Any, refs: Refs, expected: dict[str, Any], facts: dict[str, str] | None = None) -> Any:
     if isinstance(value, dict) and set(value) == {"expected"}:
         return lookup(expected, value["expected"])
     if isinstance(value, dict) and set(value) == {"days"}:
         return refs.today + timedelta(days=int(value["days"]))
     if isinstance(value, str) and "{" in value:
-        return fill(value, {}, expected, refs.today)
+        return fill(value, facts or {}, expected, refs.today)
     return value
 
 
@@ -56,18 +56,20 @@ def _coerce(column_value: Any, wanted: Any) -> tuple[Any, Any]:
     return column_value, wanted
 
 
-def _matches(value: Any, condition: Any, refs: Refs, expected: dict[str, Any]) -> bool:
+def _matches(value: Any, condition: Any, refs: Refs, expected: dict[str, Any],
+             facts: dict[str, str] | None = None) -> bool:
     if isinstance(condition, dict) and condition and set(condition) <= OPERATORS - {"expected", "days"}:
         for op, raw in condition.items():
             if op == "in":
-                if not any(_matches(value, v, refs, expected) for v in raw):
+                if not any(_matches(value, v, refs, expected, facts) for v in raw):
                     return False
                 continue
             if op == "contains":
-                if value is None or str(raw).casefold() not in str(value).casefold():
+                wanted = str(_literal(raw, refs, expected, facts))
+                if value is None or wanted.casefold() not in str(value).casefold():
                     return False
                 continue
-            a, b = _coerce(value, _literal(raw, refs, expected))
+            a, b = _coerce(value, _literal(raw, refs, expected, facts))
             if op == "ne":
                 if a == b:
                     return False
@@ -77,12 +79,12 @@ def _matches(value: Any, condition: Any, refs: Refs, expected: dict[str, Any]) -
             if not {"gte": a >= b, "gt": a > b, "lte": a <= b, "lt": a < b}[op]:
                 return False
         return True
-    a, b = _coerce(value, _literal(condition, refs, expected))
+    a, b = _coerce(value, _literal(condition, refs, expected, facts))
     return a == b
 
 
 def run_check(session: Session, check: StateCheck, refs: Refs, expected: dict[str, Any],
-              bound: dict[str, int]) -> CheckResult:
+              bound: dict[str, int], facts: dict[str, str] | None = None) -> CheckResult:
     """Evaluate one check; a ``bind`` stores the first matching row's account id in ``bound``."""
     model = MODELS[check.table]
     columns = {c.key for c in model.__table__.columns}
@@ -93,14 +95,19 @@ def run_check(session: Session, check: StateCheck, refs: Refs, expected: dict[st
             column = "id" if (key, check.table) in {("account", "accounts"), ("person", "persons")} \
                 else REFERENCE_KEYS[key]
             table = {"account": refs.accounts, "person": refs.people, "premise": refs.premises}[key]
-            if not isinstance(value, str):
-                raise CheckError(f"{key}: give a key from setup (or a bound name), not {value!r}")
-            if value in table:
-                filters[column] = table[value]
-            elif key == "account" and value in bound:
-                filters[column] = bound[value]
-            else:
-                return CheckResult(False, 0, f"no {key} {value!r}: an earlier step it depends on did not happen")
+            keys = value["in"] if isinstance(value, dict) and set(value) == {"in"} else [value]
+            ids = []
+            for one in keys:
+                if not isinstance(one, str):
+                    raise CheckError(f"{key}: give a key from setup (or a bound name), or {{in: [keys]}}, "
+                                     f"not {value!r}")
+                if one in table:
+                    ids.append(table[one])
+                elif key == "account" and one in bound:
+                    ids.append(bound[one])
+                elif len(keys) == 1:
+                    return CheckResult(False, 0, f"no {key} {one!r}: an earlier step it depends on did not happen")
+            filters[column] = {"in": ids} if len(keys) > 1 else ids[0]
         elif key in columns:
             filters[key] = value
         else:
@@ -108,7 +115,8 @@ def run_check(session: Session, check: StateCheck, refs: Refs, expected: dict[st
     if check.new:
         statement = statement.where(model.id >= refs.first_new_id.get(check.table, 0))
     rows = [row for row in session.scalars(statement.order_by(model.id))
-            if all(_matches(getattr(row, column), condition, refs, expected) for column, condition in filters.items())]
+            if all(_matches(getattr(row, column), condition, refs, expected, facts)
+                   for column, condition in filters.items())]
     found = len(rows)
     if check.none:
         met = found == 0

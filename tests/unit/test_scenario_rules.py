@@ -106,3 +106,14 @@ def test_normalised(text, how, result):
 ])
 def test_points_round_half_up_to_a_tenth(value, result):
     assert _tenth(value) == result
+
+
+@pytest.mark.parametrize("value,condition,result", [
+    ("Seen Saturday night by the meter", {"contains": "{facts.when}"}, True),
+    ("Seen Friday", {"contains": "{facts.when}"}, False),
+    ("5305550917", "{facts.phone}", True),
+    ("5305550918", {"in": ["{facts.phone}", "5305550100"]}, False),
+], ids=["contains-fact", "contains-other", "fact-equals", "fact-in-list"])
+def test_check_conditions_fill_the_caller_s_facts(value, condition, result):
+    facts = {"when": "Saturday", "phone": "5305550917"}
+    assert _matches(value, condition, REFS, EXPECTED, facts) is result
