@@ -648,7 +648,7 @@ def _utility_name(session: Session) -> str:
     if name is not None and name.value:
         return name.value
     city = session.get(CisInfo, "city")
-    return f"City of {city.value} Electric Utility" if city is not None and city.value else "the Electric Utility"
+    return f"{city.value} Public Utilities" if city is not None and city.value else "the Electric Utility"
 
 
 def _payment_credit(session: Session, payment: Payment) -> FinancialTransaction | None:
@@ -1660,7 +1660,16 @@ def _undo_late_fees(ctx: Context, account: Account, since: date, why: str) -> li
             continue
         then = ledger.aging(session, account.id, fee.effective_on)
         due = policy.late_fee(then.past_due, days_past_due=then.days_past_due, low_income=low_income)
-        if due >= fee.amount:
+        reference = _adjust_reference(fee)
+        credited = -(session.scalar(select(func.sum(FinancialTransaction.amount)).where(
+            FinancialTransaction.account_id == account.id, FinancialTransaction.reference == reference)) or ZERO)
+        left = fee.amount - Decimal(credited)
+        if due >= left:
+            continue
+        if credited:  # a CSR already credited part or all of it: take off only what is still too much
+            ctx.post(account, "late_fee", due - left, f"Late fee recalculated after {why}", due_on=fee.due_on,
+                     reference=reference)
+            undone.append({"transaction_id": fee.id, "amount": left, "recharged": due})
             continue
         ctx.reverse(fee, why)
         if due > 0:

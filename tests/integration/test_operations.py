@@ -893,6 +893,19 @@ def test_transfer_payment_moves_it_and_reverses_the_late_fee_it_caused(cis: Cis)
     assert sorted(kinds) == ["late_fee", "payment", "payment"]
 
 
+@pytest.mark.parametrize("waived", ["4.50", "1.50"], ids=["fee-waived-whole", "fee-waived-in-part"])
+def test_transfer_payment_never_credits_a_late_fee_twice(cis: Cis, waived: str) -> None:
+    cis.ok("adjust_charge", {"account_number": "@A2", "transaction_id": "@A2.latefee", "amount": waived,
+                             "reason": "courtesy waiver"})
+    cis.ok("transfer_payment", {"payment_id": "@MISAPPLIED", "to_account_number": "@A2",
+                                "reason": "customer wrote the neighbour's account number"})
+    credits = cis.session.scalars(select(FinancialTransaction.amount).where(
+        FinancialTransaction.account_id == cis["A2.id"], FinancialTransaction.kind == "late_fee",
+        FinancialTransaction.amount < 0))
+    assert sum(credits) == Decimal("-4.50")  # the whole fee comes off, once
+    assert cis.balance("A2") == 0
+
+
 def test_reverse_payment_nsf_charges_the_fee_and_the_second_return_makes_cash_only(cis: Cis) -> None:
     fee = POLICY.fees.returned_payment.fee
     rule = POLICY.fees.returned_payment_cash_only
