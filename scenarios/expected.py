@@ -43,7 +43,10 @@ def _one(session: Session, refs: Refs, name: str, spec: Expected) -> Any:
     if spec.policy is not None:
         return _policy_value(spec.policy)
     if spec.value is not None:
-        return spec.value
+        try:  # a quoted amount ("120.40") is an amount too
+            return Decimal(str(spec.value)) if not isinstance(spec.value, Decimal) else spec.value
+        except ArithmeticError:
+            return spec.value
     if spec.past_due is not None:
         return ledger.past_due(session, refs.accounts[spec.past_due], refs.today)
     if spec.balance is not None:
@@ -74,10 +77,11 @@ def work_out(scenario: Scenario, session: Session, refs: Refs) -> dict[str, Any]
     values: dict[str, Any] = {}
     for name, spec in scenario.expected.items():
         value = _one(session, refs, name, spec)
-        for other in spec.plus:
-            if other not in values or not isinstance(values[other], Decimal | int):
-                raise ExpectedError(f"expected.{name}.plus: {other!r} must be an amount worked out before it")
-            value = Decimal(value) + Decimal(values[other])
+        for sign, others in ((1, spec.plus), (-1, spec.minus)):
+            for other in others:
+                if other not in values or not isinstance(values[other], Decimal | int):
+                    raise ExpectedError(f"expected.{name}: {other!r} must be an amount worked out before it")
+                value = Decimal(value) + sign * Decimal(values[other])
         values[name] = value
     return values
 

@@ -285,6 +285,7 @@ class Expected(Strict):
     min_down_payment: str | None = None
     value: Decimal | str | None = None
     plus: tuple[str, ...] = ()  # names of other expected amounts to add (computed in file order)
+    minus: tuple[str, ...] = ()  # ... and to subtract
 
     @model_validator(mode="after")
     def _one(self) -> Expected:
@@ -593,9 +594,9 @@ class Scenario(Strict):
             _key(name, "expected name")
             for kind in ("past_due", "balance", "restoration", "deposit", "min_down_payment"):
                 account(f"expected.{name}.{kind}", getattr(expected, kind))
-            for other in expected.plus:
+            for other in expected.plus + expected.minus:
                 if other not in self.expected:
-                    problems.append(f"expected.{name}.plus: no expected amount {other!r}")
+                    problems.append(f"expected.{name}: no expected amount {other!r} to add or subtract")
         for item in self.items:
             where = f"items.{item.id}"
             said(where + ".said", item.said)

@@ -1,7 +1,8 @@
 """Filling a scenario's texts: ``{facts.name}``, ``{expected.name.part}`` and days.
 
 ``{today+4}`` is the ISO date four days after the CIS's today (``{today-30}`` a month
-before), ``{today+4:long}`` the same day as a caller says it: "Friday, November 20".
+before), ``{today+4:long}`` the same day as a caller says it: "Friday, November 20";
+``:short`` gives "11/20" and ``:mon`` "Nov 20", as a CSR abbreviates it in a note.
 Scenarios name days this way so they hold whatever date the CIS was seeded for.
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 
 from scenarios.expected import lookup
 
-PLACEHOLDER = re.compile(r"\{(?:(facts|expected)\.([a-z0-9_.]+)|today([+-]\d+)?(:long)?)\}")
+PLACEHOLDER = re.compile(r"\{(?:(facts|expected)\.([a-z0-9_.]+)|today([+-]\d+)?(?::(long|short|mon))?)\}")
 
 
 def show(value: Any) -> str:
@@ -33,7 +34,7 @@ def fill(text: str | None, facts: dict[str, str], expected: dict[str, Any], toda
         return ""
 
     def one(match: re.Match) -> str:
-        kind, name, offset, long = match.groups()
+        kind, name, offset, style = match.groups()
         if kind == "facts":
             return fill(facts.get(name, match.group(0)), {}, expected, today) if name in facts else match.group(0)
         if kind == "expected":
@@ -41,6 +42,12 @@ def fill(text: str | None, facts: dict[str, str], expected: dict[str, Any], toda
         if today is None:
             return match.group(0)
         day = today + timedelta(days=int(offset or 0))
-        return spoken_day(day) if long else day.isoformat()
+        if style == "long":
+            return spoken_day(day)
+        if style == "short":
+            return f"{day.month}/{day.day}"
+        if style == "mon":
+            return f"{day:%b} {day.day}"
+        return day.isoformat()
 
     return PLACEHOLDER.sub(one, text)

@@ -25,12 +25,14 @@ EXPECTED = {"fee": Decimal("15.00"), "restore": {"total": Decimal("1234.5"), "de
     ("on {today+4}", {}, "on 2026-11-20"),
     ("since {today-16}", {}, "since 2026-10-31"),
     ("on {today+4:long}", {}, "on Friday, November 20"),
+    ("on {today+4:short}", {}, "on 11/20"),
+    ("on {today-16:mon}", {}, "on Oct 31"),
     ("today {today}", {}, "today 2026-11-16"),
     ("call {facts.phone}", {"phone": "530-555-0142"}, "call 530-555-0142"),
     ("moving {facts.move}", {"move": "{today+4:long}"}, "moving Friday, November 20"),
     ("unknown {facts.nope} stays", {}, "unknown {facts.nope} stays"),
     ("braces {not a placeholder}", {}, "braces {not a placeholder}"),
-], ids=["plain", "money", "nested-money", "day-ahead", "day-back", "spoken-day", "today", "fact", "fact-with-day",
+], ids=["plain", "money", "nested-money", "day-ahead", "day-back", "spoken-day", "short-day", "month-day", "today", "fact", "fact-with-day",
         "unknown-fact", "other-braces"])
 def test_fill(text, facts, result):
     assert fill(text, facts, EXPECTED, TODAY) == result
