@@ -23,8 +23,17 @@ def template(tmp_path_factory):
     return path
 
 
-def test_the_library_has_the_issue_s_scenarios():
-    assert len(FILES) >= 1
+def test_the_library_covers_the_duties_and_every_channel():
+    scenarios = [load_scenario(f) for f in FILES]
+    assert len(scenarios) >= 22
+    assert {s.channel for s in scenarios} == {"phone", "email", "letter", "counter"}
+    assert len({s.id for s in scenarios}) == len(scenarios)
+    trained = {d for s in scenarios for d in s.duties}
+    from scenarios.schema import DUTIES
+
+    assert trained == set(DUTIES), set(DUTIES) - trained
+    assert any(r.name == "golden.json" and '"caller": "lead"' in r.read_text() or
+               '"lead_score"' in r.read_text() for _, r in REPLAYS), "no lead-led replay in the library"
 
 
 @pytest.mark.parametrize("path", FILES, ids=[f.stem for f in FILES])
