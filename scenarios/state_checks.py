@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Date, DateTime, Numeric, select
 from sqlalchemy.orm import Session
 
 from fake_cis.models import CisBase
@@ -114,6 +114,19 @@ def run_check(session: Session, check: StateCheck, refs: Refs, expected: dict[st
             raise CheckError(f"table {check.table} has no column {key!r} (columns: {', '.join(sorted(columns))})")
     if check.new:
         statement = statement.where(model.id >= refs.first_new_id.get(check.table, 0))
+    # Narrow the query in SQL on the plain values (ids, codes, dates, flags; not money, which SQLite
+    # keeps as REAL); every condition is still checked in Python below.
+    for column, condition in filters.items():
+        wanted = _literal(condition, refs, expected, facts)
+        if isinstance(wanted, dict) and set(wanted) == {"in"} and all(isinstance(v, int) for v in wanted["in"]):
+            statement = statement.where(getattr(model, column).in_(wanted["in"]))
+        elif wanted is None:
+            statement = statement.where(getattr(model, column).is_(None))
+        elif isinstance(wanted, bool | int | str | date) and not isinstance(wanted, datetime):
+            kind = getattr(model, column).type
+            if isinstance(kind, Numeric | DateTime) or isinstance(kind, Date) != isinstance(wanted, date):
+                continue  # money, timestamps and dates written as text are compared in Python only
+            statement = statement.where(getattr(model, column) == wanted)
     rows = [row for row in session.scalars(statement.order_by(model.id))
             if all(_matches(getattr(row, column), condition, refs, expected, facts)
                    for column, condition in filters.items())]
