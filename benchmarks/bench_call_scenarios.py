@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from fake_cis.database import make_engine, make_sandbox
+from skills_tests.capture_fidelity import percentile
 from fake_cis.seed import seed_template
 from scenarios.call import Call
 from scenarios.grading import grade
@@ -33,10 +34,6 @@ OPEN_TARGET_S = 3.0
 ACTION_TARGET_MS = 100.0
 GRADE_TARGET_MS = 500.0
 
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def run() -> dict:
@@ -74,7 +71,7 @@ def run() -> dict:
         "all_golden_100": all(t == 100 for t in totals),
         "open_s": {"median": round(statistics.median(opens), 3), "max": round(max(opens), 3)},
         "sandbox_copy_s": {"median": round(statistics.median(copies), 3), "max": round(max(copies), 3)},
-        "action_ms": {"p50": round(_percentile(actions, 0.5), 1), "p95": round(_percentile(actions, 0.95), 1),
+        "action_ms": {"p50": round(percentile(actions, 50), 1), "p95": round(percentile(actions, 95), 1),
                       "max": round(max(actions), 1), "n": len(actions)},
         "grade_ms": {"median": round(statistics.median(grades), 1), "max": round(max(grades), 1)},
         "targets": {"open_s": OPEN_TARGET_S, "action_p95_ms": ACTION_TARGET_MS, "grade_ms": GRADE_TARGET_MS},

@@ -41,7 +41,7 @@ if __package__ in (None, ""):  # run as a script: make the project importable
 from skills_tests.passages import get_passage  # noqa: E402
 from tests.e2e import harness, keyboard  # noqa: E402
 
-PASSAGE = "exam-form-a"
+PASSAGE = "practice-planned-outage"  # the public pages offer practice passages only
 INTERVAL_S = 0.080  # 150 WPM at 5 keystrokes a word
 HOLD_S = 0.030
 TYPING_S = 59.0  # stay inside the 60 s test so that every key is scored

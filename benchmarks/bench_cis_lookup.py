@@ -24,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from fake_cis.database import make_engine, make_sandbox
+from skills_tests.capture_fidelity import percentile
 from fake_cis import operations
 from fake_cis.seed import seed_template
 
@@ -32,10 +33,6 @@ SAMPLES = 200
 SEARCH_TARGET_MS = 30.0
 OVERVIEW_TARGET_MS = 50.0
 
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def _queries(session: Session, rng: random.Random) -> dict[str, list[dict]]:
@@ -84,7 +81,7 @@ def run_benchmark() -> dict:
                 assert result.ok, result.message
         engine.dispose()
     figures = {kind: {"calls": len(ms), "p50_ms": round(statistics.median(ms), 2),
-                      "p95_ms": round(_percentile(ms, 0.95), 2), "max_ms": round(max(ms), 2)}
+                      "p95_ms": round(percentile(ms, 95), 2), "max_ms": round(max(ms), 2)}
                for kind, ms in timings.items()}
     summary = [f"{kind}: p50 {f['p50_ms']} ms, p95 {f['p95_ms']} ms over {f['calls']} calls (target "
                f"{OVERVIEW_TARGET_MS if kind == 'account overview' else SEARCH_TARGET_MS:g} ms at p95)"

@@ -38,7 +38,7 @@ if __package__ in (None, ""):  # run as a script: make the project importable
 from skills_tests.tenkey_items import get_item_set  # noqa: E402
 from tests.e2e import harness, keyboard  # noqa: E402
 
-FORM = "tenkey-exam-a"
+FORM = "tenkey-practice-mixed"  # the public pages offer practice sets only
 INTERVAL_S = 0.120  # 30,000 keystrokes per hour
 HOLD_S = 0.030
 TYPING_S = 59.0  # stay inside the 60 s test so that every key is scored

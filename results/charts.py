@@ -36,6 +36,7 @@ __all__ = [
     "FIG_HEIGHT_IN",
     "FIG_WIDTH_IN",
     "base_key",
+    "call_totals_png",
     "keyboard_error_map_png",
     "keyboard_layout",
     "keypad_error_map_png",
@@ -623,4 +624,56 @@ def usage_chart_png(
     if any(estimated):
         ax.text(1.0, 1.02, "E = estimated read", transform=ax.transAxes, ha="right", va="bottom",
                 fontsize=TICK_SIZE, color=MARK_VERMILLION)
+    return _png(fig, dpi)
+
+
+def call_totals_png(
+    calls: Sequence[tuple[str, float, bool]],
+    *,
+    title: str = "Call scenario totals",
+    dpi: float = DEFAULT_DPI,
+) -> bytes:
+    """A trainee's call totals (0-100) in the order the calls were taken.
+
+    ``calls`` holds ``(label such as "16 Nov", total, fatal)``, oldest first. A call zeroed
+    by a fatal item is drawn as a vermillion cross on 0 and counted in the key, so a lead
+    sees at once that the zero is a fatal error rather than an empty call.
+    """
+    fig = _new_figure(dpi)
+    fig.set_layout_engine("constrained")
+    ax = fig.add_subplot()
+    ax.set_facecolor("white")
+    ax.set_title(title, fontsize=TITLE_SIZE, color=TEXT, loc="left", pad=10)
+    ax.set_ylabel("Total (of 100)", fontsize=LABEL_SIZE, color=TEXT)
+    ax.tick_params(labelsize=TICK_SIZE, colors=TEXT, length=3)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color(SPINE)
+    ax.grid(axis="y", color=GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+    ax.set_ylim(0, 108)
+    ax.set_yticks([0, 20, 40, 60, 80, 100])
+    points = [(str(label), float(total), bool(fatal)) for label, total, fatal in calls
+              if math.isfinite(float(total))]
+    if not points:
+        ax.set_xticks([])
+        ax.text(0.5, 0.5, "No graded calls yet", transform=ax.transAxes, ha="center", va="center",
+                fontsize=LABEL_SIZE + 2, color=MUTED)
+        return _png(fig, dpi)
+    positions = list(range(1, len(points) + 1))
+    totals = [total for _, total, _ in points]
+    ax.plot(positions, totals, color=LINE_BLUE, linewidth=2.2, marker="o", markersize=6 if len(points) <= 40 else 3,
+            markerfacecolor="white", markeredgewidth=1.6, zorder=3, label="Total")
+    fatal = [(x, total) for x, (_, total, hit) in zip(positions, points) if hit]
+    if fatal:
+        ax.scatter([x for x, _ in fatal], [t for _, t in fatal], marker="X", s=90, color=MARK_VERMILLION, zorder=4,
+                   label=f"Fatal item ({len(fatal)})")
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, frameon=False, fontsize=TICK_SIZE,
+                  labelcolor=TEXT, borderaxespad=0.2)
+    ax.set_xlim(0.5, len(points) + 0.5)
+    step = max(1, math.ceil(len(points) / 12))
+    shown = positions[::step]
+    ax.set_xticks(shown, [f"{x}\n{points[x - 1][0]}" for x in shown], fontsize=TICK_SIZE - 1)
+    ax.set_xlabel("Call (in the order taken)", fontsize=LABEL_SIZE, color=TEXT)
     return _png(fig, dpi)

@@ -2,7 +2,8 @@
 
 Each test contributes one measuring function (keystroke log -> Measurement); everything
 else - the capture token, the end reason, late keys, the browser/keystroke comparison,
-score versions - is the same for all tests and lives here.
+timing flags on exam attempts (incidents of kind ``timing_flag``), score versions - is the
+same for all tests and lives here.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from results.models import Attempt, Incident, Score, utcnow
 from results.tenkey_attempts import measure_drill_attempt, measure_tenkey_attempt
 from results.typing_attempts import measure_typing_attempt
 from skills_tests.keystrokes import KeyEvent, first_keystroke_time
+from skills_tests.timing_integrity import timing_flags
 from skills_tests.typing_scoring import TypingRule
 
 Measure = Callable[[Attempt, list[KeyEvent], str], Measurement]
@@ -58,6 +60,10 @@ def finish_attempt(session: Session, attempt_id: str, token: str, end_reason: st
     if measured.late_keystrokes:
         session.add(Incident(attempt_id=attempt.id, kind="late_keys",
                              detail=f"{measured.late_keystrokes} keystrokes after time ran out were not counted"))
+    if attempt.mode == "exam" and start is not None:  # flags for HR to review, never a verdict
+        for flag in timing_flags(events):
+            session.add(Incident(attempt_id=attempt.id, kind="timing_flag", t=start + flag.start_s * 1000,
+                                 detail=flag.message))
     attempt.status = "finished"
     attempt.finished_at = utcnow()
     attempt.end_reason = end_reason

@@ -11,10 +11,12 @@ from fastapi.responses import JSONResponse
 from nicegui import app
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from assessments.exam_attempts import attempt_finished
 from results.database import session_factory
 from results.keystroke_log import IngestError, ingest_batch, parse_batch
 from results.models import Attempt
 from results.finishing import finish_attempt as finish_and_score, result_url
+from simulator import auth
 
 
 class FinishIn(BaseModel):
@@ -31,6 +33,8 @@ def _refusal(status: int, message: str, **extra: object) -> JSONResponse:
 def register() -> None:
     @app.post("/api/attempts/{attempt_id}/keystrokes")
     async def receive_keystrokes(attempt_id: str, request: Request) -> JSONResponse:
+        if (refused := auth.attempt_refusal(attempt_id, taking=True)) is not None:  # exam: its candidate only
+            return _refusal(refused[0], refused[1], **refused[2])
         try:
             batch = parse_batch(await request.body())
             with session_factory()() as session:
@@ -41,6 +45,8 @@ def register() -> None:
 
     @app.post("/api/attempts/{attempt_id}/finish")
     async def finish_attempt(attempt_id: str, request: Request) -> JSONResponse:
+        if (refused := auth.attempt_refusal(attempt_id, taking=True)) is not None:  # a voided test never scores
+            return _refusal(refused[0], refused[1], **refused[2])
         try:
             body = FinishIn.model_validate_json(await request.body())
         except ValidationError:
@@ -48,6 +54,7 @@ def register() -> None:
         try:
             with session_factory()() as session:
                 score = finish_and_score(session, attempt_id, body.token, body.reason)
+                attempt_finished(session, attempt_id)  # an exam candidate's status moves on
                 url = result_url(session.get(Attempt, score.attempt_id))
         except LookupError as error:
             return _refusal(404, str(error))

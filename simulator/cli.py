@@ -127,11 +127,13 @@ def _run(args: argparse.Namespace) -> int:
     os.environ.setdefault("NICEGUI_STORAGE_PATH", str(data_dir() / "browser-sessions"))
     from nicegui import ui
 
-    from simulator.app import build_app, storage_secret
+    from simulator.app import build_app, ensure_first_admin, storage_secret
     from simulator.frame import APP_NAME
 
     build_app()
-    print(f"CSR simulator running on http://{args.host}:{args.port}  (Ctrl+C stops it)", flush=True)
+    ensure_first_admin(lambda text: print(text, flush=True))  # the first start makes (and shows) the HR admin
+    print(f"CSR simulator running on http://{args.host}:{args.port}  (Ctrl+C stops it; "
+          f"staff sign in at http://{args.host}:{args.port}/signin)", flush=True)
     ui.run(host=args.host, port=args.port, title=APP_NAME, storage_secret=storage_secret(), reload=False,
            show=False, show_welcome_message=False)
     return 0
@@ -178,11 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
     tenkey.add_argument("--json", action="store_true", help="print one JSON object")
     tenkey.set_defaults(handler=_score_tenkey)
 
-    from simulator import cli_assessments, cli_results, cli_scenarios
+    from simulator import cli_assessments, cli_results, cli_scenarios, cli_station
 
     cli_scenarios.register(commands)
     cli_results.register(commands)
     cli_assessments.register(commands)
+    cli_station.register(commands)
     return parser
 
 

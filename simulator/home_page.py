@@ -12,14 +12,16 @@ AREAS = (
      "Copy a printed utility letter for 1, 3 or 5 minutes and see your net words per minute.", "/typing"),
     ("Practise 10-key", "Candidates and new hires",
      "Key payment amounts and account numbers on the numeric keypad, or balance a batch of payments.", "/tenkey"),
+    ("Take an exam", "Candidates with an access code",
+     "Check in with the code on your slip and take the proctored typing and 10-key tests.", "/exam"),
     ("Practice CIS", "Trainees and leads",
      "Look up customers and work accounts in a practice copy of the Customer Information System.", "/cis"),
     ("Call scenarios", "Trainees and leads",
-     "Take a simulated customer call and work it in the practice Customer Information System.", None),
-    ("HR exams and results", "HR staff",
-     "Run proctored typing and 10-key exams, review scores and print certificates.", None),
+     "Take a simulated customer call and work it in the practice Customer Information System.", "/calls"),
+    ("HR exams and results", "HR staff (sign in first)",
+     "Run proctored typing and 10-key exams, review scores and print certificates.", "/hr"),
     ("Training progress", "Team leads",
-     "Follow each new hire's scenario scores and skills-test results.", None),
+     "Follow each new hire's call scenario scores over time.", "/progress"),
 )
 
 

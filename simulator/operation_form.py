@@ -48,6 +48,17 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+LONG_TEXT = 1000  # characters: a field that may hold this much is a note, not a value
+
+
+def _max_length(field: Any) -> int:
+    """The longest text the field accepts (0 when it is not limited text)."""
+    for meta in field.metadata:
+        if getattr(meta, "max_length", None):
+            return meta.max_length
+    return 0
+
+
 def _fields(model: type[BaseModel], prefill: dict[str, Any], send: Callable[[], None]) -> dict[str, Callable[[], Any]]:
     """Inputs for a model's fields; returns how to read each one (nested groups read as dicts)."""
     values: dict[str, Callable[[], Any]] = {}
@@ -72,6 +83,14 @@ def _fields(model: type[BaseModel], prefill: dict[str, Any], send: Callable[[], 
             select.props("outlined dense").mark(f"arg-{name}")
             select.props["hint"] = hint  # set directly: descriptions contain quotes
             values[name] = lambda select=select: select.value
+        elif _max_length(field) >= LONG_TEXT:
+            # A note or a letter: several lines, so Enter is a new line; Ctrl+Enter sends.
+            start = prefill.get(name, "")
+            box = ui.textarea(label, value=str(start) if start is not None else "").classes("col-span-2")
+            box.props("outlined dense autogrow").mark(f"arg-{name}")
+            box.props["hint"] = hint + " (Ctrl+Enter sends)"
+            box.on("keydown.ctrl.enter", send)
+            values[name] = lambda box=box: box.value
         else:
             start = prefill.get(name, "" if field.default is None or field.is_required() else field.default)
             box = ui.input(label, value=str(start) if start is not None else "")

@@ -20,6 +20,7 @@ INCIDENT_LABELS = {
     "blocked_key": "pressed a key that is not allowed",
     "text_mismatch": "the entry area differed from the keystrokes (the keystrokes were scored)",
     "late_keys": "keys pressed after time ran out (not counted)",
+    "timing_flag": "flag for review (keystroke timing, not a verdict):",
 }
 END_REASONS = {"time": "Time ran out.", "completed": "You reached the last item.",
                "early": "You finished before time ran out."}
@@ -62,7 +63,7 @@ def history(session: Session, attempt: Attempt, describe) -> None:
         score = item.latest_score
         rows.append({
             "id": item.id, "url": result_url(item), "when": f"{item.finished_at:%d %b %Y %H:%M}",
-            "form": describe(item.form_id), "minutes": item.duration_s // 60, "mode": item.mode,
+            "form": describe(item.form_id), "minutes": f"{item.duration_s / 60:g}", "mode": item.mode,
             "net": f"{score.net_rate:,.1f} {score.rate_unit}", "errors": score.errors,
             "result": "passed" if score.passed else "not yet", "this": "this test" if item.id == attempt.id else "",
         })

@@ -1,4 +1,8 @@
-"""10-key pages: the entry test and the adding-machine drill - set up, key, see the result."""
+"""10-key pages: the entry test and the adding-machine drill - set up, key, see the result.
+
+Exam attempts are taken only through an exam session (``simulator.exam_pages``), which uses
+the entry screen here with the candidate's accommodations and returns to the check-in.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +13,37 @@ from nicegui import ui
 from results.database import session_factory
 from results.models import Attempt
 from results.tenkey_attempts import DrillSetup, TenKeySetup, start_drill_attempt, start_tenkey_attempt
-from simulator.capture_page import TEST_PAGE_RECONNECT_S, show_interrupted, start_capture
+from simulator import auth
+from simulator.capture_page import (
+    TEST_PAGE_RECONNECT_S,
+    ExamScreen,
+    apply_exam_styles,
+    duration_words,
+    show_interrupted,
+    start_capture,
+    timer_face,
+)
 from simulator.frame import frame
-from simulator.setup_form import duration_toggle, mode_radio, name_input, problem_label, start_or_explain
+from simulator.setup_form import (
+    duration_toggle,
+    exam_attempt_elsewhere,
+    exam_result_withheld,
+    name_input,
+    note_practice_attempt,
+    problem_label,
+    remember_practice_result,
+    start_or_explain,
+)
 from simulator.tenkey_result_view import show_drill_result, show_tenkey_result
 from skills_tests.tenkey_items import get_drill_batch, get_item_set, load_drill_batches, load_item_sets
 
-MODE_LABELS = {
-    "practice": "Practice - your speed is shown while you key",
-    "exam": "Exam conditions - figures are shown only at the end",
-}
 KEYPAD_HELP = ("Use the numeric keypad with NumLock on. Key each number exactly as printed, including the "
                "decimal point, and press Enter (either Enter key) to go to the next line.")
 
 
 def item_set_options() -> dict[str, str]:
-    return {s.id: f"{'Exam form' if s.kind == 'exam' else 'Practice'}: {s.title} ({len(s.items)} items)"
-            for s in load_item_sets()}
+    """The practice item sets (exam forms are kept for exam sessions)."""
+    return {s.id: f"Practice: {s.title} ({len(s.items)} items)" for s in load_item_sets() if s.kind == "practice"}
 
 
 def drill_options() -> dict[str, str]:
@@ -35,8 +53,8 @@ def drill_options() -> dict[str, str]:
 def register() -> None:
     @ui.page("/tenkey")
     def tenkey_setup(form: str = "", minutes: int = 0, mode: str = "") -> None:
-        with frame("10-key test"):
-            _setup_form(form, minutes, mode)
+        with frame("10-key practice"):
+            _setup_form(form, minutes)
 
     @ui.page("/tenkey/attempt/{attempt_id}", reconnect_timeout=TEST_PAGE_RECONNECT_S)
     def tenkey_attempt(attempt_id: str) -> None:
@@ -61,11 +79,17 @@ def register() -> None:
 
 
 def _attempt_page(attempt_id: str, test: str, title: str, screen) -> None:
+    if not auth.guard_attempt_page(attempt_id, taking=True):  # exam attempts: their candidate, HR, leads
+        return
     with session_factory()() as session:
         attempt = session.get(Attempt, attempt_id)
+        if exam_attempt_elsewhere(session, attempt):
+            return
         if attempt is not None and attempt.test == test and attempt.status == "finished":
             ui.navigate.to(f"/tenkey/{'drill/' if test == 'drill' else ''}result/{attempt_id}")
             return
+        if attempt is not None and attempt.test == test:
+            note_practice_attempt(attempt)
         with frame(title):
             if attempt is None or attempt.test != test:
                 _not_found(attempt_id)
@@ -76,12 +100,15 @@ def _attempt_page(attempt_id: str, test: str, title: str, screen) -> None:
 
 
 def _result_page(attempt_id: str, test: str, title: str, show) -> None:
+    if not auth.guard_attempt_page(attempt_id):
+        return
     with session_factory()() as session:
         attempt = session.get(Attempt, attempt_id)
         with frame(title):
             if attempt is None or attempt.test != test or attempt.status != "finished":
                 _not_found(attempt_id)
-            else:
+            elif not exam_result_withheld(session, attempt):
+                remember_practice_result(attempt)
                 show(session, attempt)
 
 
@@ -90,14 +117,15 @@ def _not_found(attempt_id: str) -> None:
     ui.button("Start a 10-key test", on_click=lambda: ui.navigate.to("/tenkey"))
 
 
-def _setup_form(form: str, minutes: int, mode: str) -> None:
+def _setup_form(form: str, minutes: int) -> None:
     options = item_set_options()
     default_form = form if form in options else next(o for o in options if "practice" in o)
     with ui.card().classes("w-full max-w-2xl p-6 gap-4"):
         ui.markdown(f"A column of numbers is printed on the screen. {KEYPAD_HELP} **The timer starts at your first "
-                    "keystroke.** Backspace corrects the number you are keying; a number is final once you press Enter.")
+                    "keystroke.** Backspace corrects the number you are keying; a number is final once you press Enter. "
+                    "Your speed is shown while you key, and your result at the end. (Exams are taken at an exam "
+                    "session, with the access code HR gives you.)")
         name = name_input()
-        mode_choice = mode_radio(MODE_LABELS, mode)
         form_choice = ui.select(options, value=default_form, label="Numbers to key").classes("w-full")
         form_choice.props("outlined").mark("form")
         duration_choice = duration_toggle(minutes)
@@ -106,7 +134,7 @@ def _setup_form(form: str, minutes: int, mode: str) -> None:
         problem = problem_label()
 
         def begin() -> None:
-            setup = TenKeySetup(person_name=name.value or "", mode=mode_choice.value, form_id=form_choice.value,
+            setup = TenKeySetup(person_name=name.value or "", mode="practice", form_id=form_choice.value,
                                 duration_s=int(duration_choice.value), count_enter=bool(count_enter.value),
                                 keypad_only=bool(keypad_only.value))
             start_or_explain(problem, setup.person_name, lambda session: start_tenkey_attempt(session, setup))
@@ -115,6 +143,7 @@ def _setup_form(form: str, minutes: int, mode: str) -> None:
         with ui.row().classes("items-center gap-4"):
             ui.button("Start the test", on_click=begin).props("unelevated size=lg").mark("start")
             ui.link("Or practise balancing a payment batch (adding-machine drill)", "/tenkey/drill")
+            ui.link("Your recent practice results", "/practice").mark("to-practice")
 
 
 def _drill_setup_form(batch: str) -> None:
@@ -141,13 +170,14 @@ def _drill_setup_form(batch: str) -> None:
         ui.button("Start the drill", on_click=begin).props("unelevated size=lg").mark("start")
 
 
-def _header(attempt: Attempt, title: str, practice: bool, unit: str):
+def _header(attempt: Attempt, title: str, practice: bool, unit: str, exam: ExamScreen | None = None):
+    kind = ("warm-up, does not count" if exam is not None else "practice") if practice else "exam conditions"
     with ui.row().classes("w-full items-center justify-between"):
-        ui.label(f"{attempt.person.name} - {title} - {attempt.duration_s // 60} min"
-                 f" - {'practice' if practice else 'exam conditions'}").classes("text-gray-700")
+        ui.label(f"{attempt.person.name} - {title} - {duration_words(attempt.duration_s)}"
+                 f" - {kind}").classes("text-gray-700").mark("test-heading")
         with ui.row().classes("items-center gap-6"):
             speed = ui.label(f"- {unit}").classes("typing-timer text-gray-600").mark("speed") if practice else None
-            timer = ui.label(f"{attempt.duration_s // 60}:00").classes("typing-timer").mark("timer")
+            timer = ui.label(timer_face(attempt, exam)).classes("typing-timer").mark("timer")
     return speed, timer
 
 
@@ -164,10 +194,13 @@ def _entry_area(label: str):
     )
 
 
-def _entry_screen(attempt: Attempt) -> None:
+def _entry_screen(attempt: Attempt, exam: ExamScreen | None = None) -> None:
+    """The 10-key entry test. ``exam``: taken in an exam session (accommodations, back to the
+    check-in, maybe resumed)."""
     item_set = get_item_set(attempt.form_id)
     practice = attempt.mode == "practice"
-    speed, timer = _header(attempt, item_set.title, practice, "KPH")
+    apply_exam_styles(exam)
+    speed, timer = _header(attempt, item_set.title, practice, "KPH", exam)
     ui.label(KEYPAD_HELP + (" Only the numeric keypad is accepted." if attempt.keypad_only else "")).classes(
         "text-gray-700")
     rows = "".join(f'<li data-i="{i}"><span class="n">{i + 1}</span>{html.escape(item.value)}</li>'
@@ -182,7 +215,7 @@ def _entry_screen(attempt: Attempt) -> None:
             area = _entry_area("Key the numbers here")
     status, finish = _status_row()
     start_capture(
-        attempt, "tenkey", areaId=area.html_id, timerId=timer.html_id, speedId=speed.html_id if speed else None,
+        attempt, "tenkey", exam, areaId=area.html_id, timerId=timer.html_id, speedId=speed.html_id if speed else None,
         statusId=status.html_id, finishId=finish.html_id, itemsId=items.html_id, itemCount=len(item_set.items),
         keypadOnly=attempt.keypad_only,
         readyText="Ready. NumLock on? Key the marked number and press Enter: the timer starts with your first key.",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from results.charts import keypad_error_map_png, speed_over_time_png
 from results.models import Attempt
+from simulator.capture_page import duration_words
 from simulator.result_widgets import (
     END_REASONS,
     buttons,
@@ -31,7 +32,7 @@ def show_tenkey_result(session: Session, attempt: Attempt) -> None:
     min_accuracy = details["min_accuracy"]
     item_set = get_item_set(attempt.form_id)
 
-    ui.label(f"{attempt.person.name} - {item_set.title} - {attempt.duration_s // 60} minute test - "
+    ui.label(f"{attempt.person.name} - {item_set.title} - {duration_words(attempt.duration_s)} test - "
              f"{attempt.finished_at:%d %b %Y %H:%M} UTC").classes("text-gray-700")
     mark = (f"the pass mark is {score.threshold:,.0f} net KPH with at least {min_accuracy:g} % of entries correct "
             f"({score.rule})")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from results.charts import keyboard_error_map_png, speed_over_time_png
 from results.models import Attempt, Score
+from simulator.capture_page import duration_words
 from simulator.result_widgets import (
     END_REASONS,
     buttons,
@@ -40,7 +41,7 @@ def show_result(session: Session, attempt: Attempt) -> None:
     figures, metrics = details["score"], details["metrics"]
     passage = get_passage(attempt.form_id)
 
-    ui.label(f"{attempt.person.name} - {passage.title} - {attempt.duration_s // 60} minute test - "
+    ui.label(f"{attempt.person.name} - {passage.title} - {duration_words(attempt.duration_s)} test - "
              f"{attempt.finished_at:%d %b %Y %H:%M} UTC").classes("text-gray-700")
     mark = f"the pass mark is {score.threshold:g} net WPM ({score.rule} rule)"
     verdict_text = (f"Passed: {score.net_rate:.1f} net words per minute; {mark}." if score.passed

@@ -5,6 +5,12 @@
 // always at the end, only the test's keys), and sends numbered batches to the server
 // about every second. A batch stays queued until the server has acknowledged it, so a
 // dropped connection loses nothing; when the page is hidden the queue goes out as beacons.
+//
+// An exam page may give ``afterUrl`` (where to go when the test ends, instead of the result)
+// and ``resume`` (an attempt HR let continue after an interruption: its next batch number,
+// last stored time stamp, timer start and text). A resumed page keeps the stored clock: its
+// first key is stamped just after the last stored one, and the timer, paused until then,
+// goes on from the time already used.
 (function () {
   'use strict';
 
@@ -87,14 +93,23 @@
     cfg.sourceWords = (cfg.sourceText || '').split(/\s+/).filter(Boolean);
 
     const url = `/api/attempts/${cfg.attemptId}`;
+    const resume = cfg.resume || null;
     let pending = [];        // events not yet in a batch
     let incidents = [];      // paste, focus loss... not yet in a batch
     const queue = [];        // batches waiting for the server's acknowledgement
-    let nextSeq = 0;
+    let nextSeq = resume ? resume.seq : 0;
     let inFlight = false;
-    let lastT = 0;           // batches must be in time order, whatever the event queue did
-    let startT = null;       // page clock (ms) of the first keystroke that changed the text
+    let lastT = resume ? resume.lastT : 0;  // batches must be in time order, whatever the event queue did
+    let startT = resume ? resume.startT : null;  // clock (ms) of the first keystroke that changed the text
+    let offset = resume ? null : 0;  // added to the page clock; a resumed page sets it at its first key
+    let paused = !!resume;   // a resumed timer waits for the first key
     let ended = false;
+
+    function stamp(t) {
+      if (offset === null) offset = resume.lastT + (resume.gapMs || 0) - t;
+      return t + offset;
+    }
+    function now() { return performance.now() + (offset || 0); }
 
     function say(text, level) {
       statusEl.textContent = text;
@@ -102,7 +117,7 @@
     }
 
     function record(e) {
-      lastT = Math.max(lastT, e.timeStamp);
+      lastT = Math.max(lastT, stamp(e.timeStamp));
       pending.push({
         type: e.type === 'keydown' ? 'down' : 'up', key: e.key.slice(0, 32), code: (e.code || '').slice(0, 32),
         loc: e.location, t: lastT, shift: e.shiftKey, ctrl: e.ctrlKey, alt: e.altKey,
@@ -111,7 +126,7 @@
     }
 
     function incident(name, detail) {
-      incidents.push({ kind: name, t: performance.now(), detail: (detail || '').slice(0, 200) });
+      incidents.push({ kind: name, t: Math.max(0, now()), detail: (detail || '').slice(0, 200) });
     }
 
     function caretToEnd() {
@@ -160,7 +175,11 @@
         say('The timer is running.', 'info');
       }
       if (startT === null && editsText(e)) {
-        startT = e.timeStamp;
+        startT = lastT;
+        paused = false;
+        say('The timer is running.', 'info');
+      } else if (paused && editsText(e)) {
+        paused = false;
         say('The timer is running.', 'info');
       }
     }, true);
@@ -218,8 +237,8 @@
     }
 
     function tick() {
-      if (startT === null || ended) return;
-      const elapsed = (performance.now() - startT) / 1000;
+      if (startT === null || ended || paused) return;
+      const elapsed = (now() - startT) / 1000;
       const left = Math.max(0, cfg.durationS - elapsed);
       timerEl.textContent = `${Math.floor(left / 60)}:${String(Math.floor(left % 60)).padStart(2, '0')}`;
       if (speedEl && elapsed >= 2) {
@@ -261,7 +280,7 @@
             body: JSON.stringify({ token: cfg.token, reason: reason }),
           });
           const answer = await response.json();
-          if (response.ok) { window.location.href = answer.result_url; return; }
+          if (response.ok) { window.location.href = cfg.afterUrl || answer.result_url; return; }
           say(`The result could not be computed: ${answer.detail}. Please tell the person running the test.`, 'error');
           return;
         } catch (err) {
@@ -272,6 +291,7 @@
     }
 
     if (finishBtn) finishBtn.addEventListener('click', () => { if (startT !== null) finish('early'); else area.focus(); });
+    if (resume) area.value = resume.text || '';  // what the stored keystrokes rebuild
     area.readOnly = false;
     area.focus();
     showProgress();

@@ -16,6 +16,7 @@ from results.models import Base
 EXAM_TABLES = {"users", "audit_log", "exam_profiles", "exam_profile_components", "exam_sessions", "roster_entries",
                "access_codes", "code_throttle", "roster_attempts", "retake_grants", "interruption_decisions"}
 CALL_TABLES = {"call_attempts", "call_actions", "call_grades"}
+HEAD = "0004"  # 0004: station checks
 
 
 def _migrate(engine: sa.Engine, target: str, direction=command.upgrade) -> None:
@@ -50,7 +51,7 @@ def test_0003_applies_on_top_of_0002_and_keeps_its_data(engine):
             "'in_call', '2026-01-01 10:00:00')")
     _migrate(engine, "head")
     with engine.connect() as c:
-        assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0003"
+        assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD
         assert EXAM_TABLES | CALL_TABLES <= set(sa.inspect(c).get_table_names())
         assert c.exec_driver_sql("SELECT scenario_id FROM call_attempts WHERE id = 'c1'").scalar() == "s"
         triggers = {row[0] for row in c.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
@@ -87,6 +88,6 @@ def test_downgrade_to_0002_removes_only_the_exam_tables_and_upgrade_restores_the
     assert _differences(engine, Base.metadata) == []
 
 
-def test_the_application_database_is_migrated_to_0003(fresh_database):
+def test_the_application_database_is_migrated_to_the_head(fresh_database):
     with fresh_database() as session:
-        assert session.connection().exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0003"
+        assert session.connection().exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD

@@ -27,6 +27,14 @@ def _use_template(small_template, monkeypatch, tmp_path):
     cis_database.reset()
 
 
+@pytest.fixture(autouse=True)
+async def _signed_in_trainee(_use_template, user: User, monkeypatch):
+    """The practice CIS is for signed-in trainees, leads and HR."""
+    from tests.ui.test_signin_and_roles import signed_in_as
+
+    await signed_in_as(user, monkeypatch, "candidate", "trainee.tester")
+
+
 def _an_active_account(template) -> tuple[str, str]:
     """(account number, main person's last name) of an active residential account."""
     with sqlite3.connect(template) as db:

@@ -15,11 +15,11 @@ from tests.integration.helpers import batch_body, key_events
 SOURCE = get_passage("practice-short").text
 
 
-async def test_home_offers_the_typing_test_and_says_what_is_not_built_yet(user: User) -> None:
+async def test_home_offers_the_typing_test_and_the_staff_areas(user: User) -> None:
     await user.open("/")
     await user.should_see("Practise typing")
     await user.should_see("Call scenarios")
-    await user.should_see("Not available yet")
+    await user.should_see("HR staff (sign in first)")
     user.find("Open practise typing").click()
     await user.should_see("The timer starts at your first keystroke", retries=20)
 
@@ -52,14 +52,32 @@ async def test_start_shows_printed_copy_timer_and_a_locked_typing_area(user: Use
     assert props["spellcheck"] == "false" and props["autocomplete"] == "off" and "readonly" in props
 
 
-async def test_exam_conditions_hide_the_live_speed(user: User) -> None:
+async def test_the_practice_page_offers_no_exam_conditions(user: User) -> None:
+    """Exams are taken only through an exam session (tests/ui/test_exam_flow.py): asking the
+    practice page for exam conditions gives a practice test, with its live speed."""
     await user.open("/typing?passage=exam-form-b&minutes=5&mode=exam")
+    await user.should_not_see("Exam conditions")
     user.find(marker="name").type("Bo Chen")
     user.find(marker="start").click()
     await user.should_see("Printed copy", retries=20)
-    await user.should_see("exam conditions")
-    await user.should_not_see(marker="speed")
+    await user.should_see("5 minutes - practice")
+    await user.should_see(marker="speed")
     await user.should_see("5:00")
+    with session_factory()() as session:
+        attempt = session.scalars(select(Attempt)).one()
+        assert attempt.mode == "practice"
+        assert attempt.form_id.startswith("practice-")  # an exam form is never offered for practice
+
+
+async def test_the_practice_pages_list_no_exam_form(user: User) -> None:
+    await user.open("/typing")
+    options = user.find(marker="passage").elements.pop().options
+    assert options and all(key.startswith("practice-") for key in options)
+    await user.open("/tenkey")
+    await user.should_see(marker="name")
+    from simulator.tenkey_pages import item_set_options
+
+    assert item_set_options() and not any("exam" in key for key in item_set_options())
 
 
 async def _post(user: User, attempt: Attempt, path: str, body: bytes):
