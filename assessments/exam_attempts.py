@@ -6,6 +6,12 @@ it) is one short practice run on a practice form before the component's first co
 attempt; it never counts. An attempt opened but never typed in uses nothing: starting
 again goes back to it. An attempt HR voided after an interruption still counts as used:
 the decision grants the retake that replaces it.
+
+The call scenario component is a call attempt (``results.models.CallAttempt``) instead of a
+skills-test attempt. The call itself is started by the page layer (this package does not
+run calls); ``record_call_component`` links it to the roster entry and ``call_finished``
+updates the candidate's status once it is graded. A call passes on its first grade:
+total >= the component's pass mark, with no fatal error.
 """
 
 from __future__ import annotations
@@ -23,9 +29,10 @@ from assessments.exams import effective_duration
 from assessments.models import ComponentAttempt, ExamComponent, InterruptionDecision, RetakeGrant, RosterEntry, User
 from assessments.roster import get_entry
 from assessments.times import as_utc
-from results.models import Attempt, KeystrokeBatch, Person, Score
+from results.models import Attempt, CallAttempt, CallGrade, KeystrokeBatch, Person, Score
 
-LABELS = {"typing": "typing", "tenkey": "10-key"}
+LABELS = {"typing": "typing", "tenkey": "10-key", "scenario": "call scenario"}
+CALL_COMPONENT = "scenario"
 WARM_UP_FORMS = {"typing": "practice-short", "tenkey": "tenkey-practice-numbers"}
 WARM_UP_SECONDS = 60
 
@@ -67,6 +74,23 @@ class ComponentState:
     passed_ids: set[str] = field(default_factory=set)  # attempts whose first score passed
     running: Attempt | None = None  # in progress, and not voided by an HR decision
     running_is_warm_up: bool = False
+    grades: dict[str, CallGrade] = field(default_factory=dict)  # call scenario: each call's first grade
+
+    @property
+    def is_call(self) -> bool:
+        """The call scenario component: ``counted`` holds CallAttempts (none is ever 'created')."""
+        return self.component.component == CALL_COMPONENT
+
+    def call_state(self, call: CallAttempt) -> str:
+        """'in call' (working it, or wrapped up and waiting for its grade) or 'graded'."""
+        return "graded" if call.id in self.grades else "in call"
+
+    def call_passed(self, call: CallAttempt) -> bool | None:
+        """None until graded; then total >= pass mark and no fatal error."""
+        grade = self.grades.get(call.id)
+        if grade is None:
+            return None
+        return grade.total >= self.component.threshold and not grade.fatal
 
     @property
     def begun(self) -> list[Attempt]:
@@ -115,17 +139,33 @@ def component_states(session: Session, entry: RosterEntry) -> dict[str, Componen
     profile = entry.exam_session.profile
     links = session.scalars(select(ComponentAttempt).where(ComponentAttempt.roster_entry_id == entry.id)
                             .order_by(ComponentAttempt.id)).all()
-    ids = [link.attempt_id for link in links]
+    ids = [link.attempt_id for link in links if link.attempt_id is not None]
     attempts = {a.id: a for a in session.scalars(select(Attempt).where(Attempt.id.in_(ids))
                                                  .execution_options(populate_existing=True))}
     passed = set(session.scalars(select(Score.attempt_id).where(
         Score.attempt_id.in_(ids), Score.version == 1, Score.passed.is_(True))))
+    call_ids = [link.call_attempt_id for link in links if link.call_attempt_id is not None]
+    calls = {c.id: c for c in session.scalars(select(CallAttempt).where(CallAttempt.id.in_(call_ids))
+                                              .execution_options(populate_existing=True))}
+    grades = {g.attempt_id: g for g in session.scalars(select(CallGrade).where(
+        CallGrade.attempt_id.in_(call_ids), CallGrade.version == 1))}
     states = {c.component: ComponentState(c, attempts_allowed=profile.attempts_allowed, passed_ids=passed)
               for c in profile.components}
     for link in links:
-        state, attempt = states.get(link.component), attempts[link.attempt_id]
+        state = states.get(link.component)
         if state is None:
             continue
+        if link.call_attempt_id is not None:
+            call = calls[link.call_attempt_id]
+            state.counted.append(call)
+            if call.id in grades:
+                state.grades[call.id] = grades[call.id]
+                if state.call_passed(call):
+                    state.passed_ids.add(call.id)
+            else:
+                state.running = call
+            continue
+        attempt = attempts[link.attempt_id]
         (state.warm_ups if link.warm_up else state.counted).append(attempt)
         if attempt.status == "in_progress" and not is_voided(session, attempt.id):
             state.running, state.running_is_warm_up = attempt, link.warm_up
@@ -177,6 +217,8 @@ def can_start(session: Session, entry_id: int, component: str, *, warm_up: bool 
     if exam_session.status != "open":
         return _refuse(f"The exam session is {exam_session.status}; tests start only while it is open.")
     state = states[component]
+    if warm_up and state.is_call:
+        return _refuse("The call scenario has no warm-up.")
     running = next((s for s in states.values() if s.running is not None), None)
     if running is not None:
         return _check_running(session, running, component, warm_up)
@@ -207,6 +249,8 @@ def _check_running(session: Session, state: ComponentState, component: str, warm
     what = f"{LABELS[running_component]} {'warm-up' if state.running_is_warm_up else 'test'}"
     if running_component != component or state.running_is_warm_up != warm_up:
         return _refuse(f"The {what} is still under way; finish it first.")
+    if state.is_call:  # the call lives on the server: going back to it picks it up where it is
+        return StartCheck(True, "Back to the call, which is still open.", running.id)
     if resume_granted(session, running):
         return StartCheck(True, f"HR let the {what} resume.", running.id)
     return _refuse(f"The {what} is already under way. If it stopped, HR decides whether it "
@@ -231,6 +275,8 @@ def start_component(session: Session, entry_id: int, component: str, *, warm_up:
     linked to the roster entry. When ``can_start`` points at an attempt to go back to (not
     yet begun, or resumed by HR), that attempt is returned. NotPermitted says why not.
     """
+    if component == CALL_COMPONENT:
+        raise NotPermitted("The call scenario is started by the call pages; see record_call_component.")
     check = can_start(session, entry_id, component, warm_up=warm_up)
     if not check.allowed:
         raise NotPermitted(check.reason)
@@ -266,6 +312,52 @@ def attempt_finished(session: Session, attempt_id: str) -> str | None:
     if link is None:
         return None
     status = refresh_status(session, get_entry(session, link.roster_entry_id))
+    session.commit()
+    return status
+
+
+def record_call_component(session: Session, entry_id: int, call_attempt_id: str) -> ComponentAttempt:
+    """Link a call the page layer has just started (in test mode) to the candidate's call scenario
+    component. Refused (NotPermitted, with the reason) when the component may not start now, when
+    the call is of another scenario, or when the call already belongs to an exam."""
+    check = can_start(session, entry_id, CALL_COMPONENT)
+    if not check.allowed:
+        raise NotPermitted(check.reason)
+    if check.resume_attempt_id is not None:
+        raise NotPermitted("The call scenario is already under way: go back to that call.")
+    entry = get_entry(session, entry_id)
+    spec = entry.exam_session.profile.component(CALL_COMPONENT)
+    call = session.get(CallAttempt, call_attempt_id)
+    if call is None:
+        raise NotPermitted(f"There is no call {call_attempt_id}.")
+    if call.scenario_id != spec.form_id or call.mode != "test":
+        raise NotPermitted(f"The exam's call is the scenario {spec.form_id} in test mode.")
+    if session.scalars(select(ComponentAttempt).where(ComponentAttempt.call_attempt_id == call.id)).first():
+        raise NotPermitted(f"Call {call.id} already belongs to an exam.")
+    link = ComponentAttempt(roster_entry_id=entry.id, component=CALL_COMPONENT, call_attempt_id=call.id)
+    session.add(link)
+    if entry.person_id is None:
+        entry.person_id = call.person_id
+    entry.status = "in_test"
+    audit.record(session, f"candidate:{entry.id}", "call.started", f"roster_entry:{entry.id}",
+                 {"call_attempt_id": call.id, "component": CALL_COMPONENT, "scenario_id": call.scenario_id})
+    session.commit()
+    return link
+
+
+def call_owner(session: Session, call_attempt_id: str) -> int | None:
+    """The roster entry an exam call belongs to; None for a call outside any exam."""
+    return session.scalar(select(ComponentAttempt.roster_entry_id)
+                          .where(ComponentAttempt.call_attempt_id == call_attempt_id))
+
+
+def call_finished(session: Session, call_attempt_id: str) -> str | None:
+    """Call once an exam call is graded: updates and returns the candidate's status (None if the
+    call is not part of an exam)."""
+    entry_id = call_owner(session, call_attempt_id)
+    if entry_id is None:
+        return None
+    status = refresh_status(session, get_entry(session, entry_id))
     session.commit()
     return status
 

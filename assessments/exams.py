@@ -21,14 +21,20 @@ from skills_tests import passages, tenkey_items
 from skills_tests.tenkey_scoring import DEFAULT_MIN_ACCURACY, DEFAULT_THRESHOLD_NET_KPH
 from skills_tests.typing_scoring import DEFAULT_THRESHOLD_NET_WPM, TypingRule
 
-COMPONENTS = ("typing", "tenkey")
+COMPONENTS = ("typing", "tenkey", "scenario")
+DEFAULT_SCENARIO_PASS_MARK = 80.0  # points out of 100
 SESSION_STATUSES = ("planned", "open", "closed")
 EXTENDED_TIME_FACTORS = {"none": 1.0, "x1.5": 1.5, "x2": 2.0}
 
 
 def exam_form_ids(component: str) -> list[str]:
     """The forms an exam may use: the exam passages or the 10-key exam item sets (practice
-    material is open to everyone, so it cannot be an exam)."""
+    material is open to everyone, so it cannot be an exam); for a call scenario, the valid
+    scenarios of the library."""
+    if component == "scenario":
+        from scenarios.loader import load_library
+
+        return [entry.id for entry in load_library() if entry.valid]
     forms = passages.exam_forms() if component == "typing" else tenkey_items.exam_forms()
     return [form.id for form in forms]
 
@@ -42,7 +48,7 @@ class ComponentSpec(BaseModel):
     duration_s: int = 300
     form_id: str
     rule: str = "standard"
-    threshold: float | None = Field(default=None, ge=0)  # net WPM or net KPH; default per component
+    threshold: float | None = Field(default=None, ge=0)  # net WPM, net KPH or points of 100; default per component
     max_errors: int | None = Field(default=None, ge=0)
     min_accuracy: float | None = Field(default=None, ge=0, le=100)
     count_enter: bool = False
@@ -64,6 +70,8 @@ class ComponentSpec(BaseModel):
 
     @model_validator(mode="after")
     def _fits_component(self) -> ComponentSpec:
+        if self.component == "scenario":
+            return self._fits_scenario()
         forms = exam_form_ids(self.component)
         if self.form_id not in forms:
             raise ValueError(f"{self.component} form {self.form_id!r} is not an exam form; expected one of "
@@ -83,6 +91,22 @@ class ComponentSpec(BaseModel):
                 self.threshold = DEFAULT_THRESHOLD_NET_KPH
             if self.min_accuracy is None:
                 self.min_accuracy = DEFAULT_MIN_ACCURACY
+        return self
+
+    def _fits_scenario(self) -> ComponentSpec:
+        from scenarios.loader import find_scenario
+
+        if find_scenario(self.form_id) is None:
+            valid = exam_form_ids("scenario")
+            raise ValueError(f"scenario {self.form_id!r} is not a valid scenario of the library; expected one of "
+                             f"{', '.join(valid) if valid else '(none: the library has no valid scenario)'}")
+        if self.rule != "standard" or self.max_errors is not None or self.min_accuracy is not None \
+                or self.count_enter or self.keypad_only:
+            raise ValueError("a call scenario takes only the scenario and a pass mark (points out of 100)")
+        if self.threshold is None:
+            self.threshold = DEFAULT_SCENARIO_PASS_MARK
+        if self.threshold > 100:
+            raise ValueError(f"the pass mark of a call scenario is out of 100, not {self.threshold:g}")
         return self
 
 
@@ -109,7 +133,7 @@ class ProfileSpec(BaseModel):
     def _one_of_each(self) -> ProfileSpec:
         names = [c.component for c in self.components]
         if len(set(names)) != len(names):
-            raise ValueError("each component (typing, tenkey) may appear once")
+            raise ValueError("each component (typing, tenkey, scenario) may appear once")
         return self
 
 

@@ -77,18 +77,18 @@ class ExamProfile(Base):
 
 
 class ExamComponent(Base):
-    """One test of a profile (typing or 10-key) with the settings its attempts are started with."""
+    """One test of a profile (typing, 10-key or a call scenario) with the settings its attempts are started with."""
 
     __tablename__ = "exam_profile_components"
     __table_args__ = (UniqueConstraint("profile_id", "component"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     profile_id: Mapped[int] = mapped_column(ForeignKey("exam_profiles.id"))
-    component: Mapped[str] = mapped_column(String(16))  # typing | tenkey
-    duration_s: Mapped[int] = mapped_column(Integer)  # before accommodations
-    form_id: Mapped[str] = mapped_column(String(64))  # passage or 10-key item set
+    component: Mapped[str] = mapped_column(String(16))  # typing | tenkey | scenario
+    duration_s: Mapped[int] = mapped_column(Integer)  # before accommodations (not used by a scenario)
+    form_id: Mapped[str] = mapped_column(String(64))  # passage, 10-key item set or scenario id
     rule: Mapped[str] = mapped_column(String(32), default="standard")  # typing: standard | penalty:N
-    threshold: Mapped[float] = mapped_column(Float)  # net WPM (typing) or net KPH (10-key)
+    threshold: Mapped[float] = mapped_column(Float)  # net WPM (typing), net KPH (10-key) or points of 100
     max_errors: Mapped[int | None] = mapped_column(Integer, nullable=True)  # typing
     min_accuracy: Mapped[float | None] = mapped_column(Float, nullable=True)  # 10-key, per cent
     count_enter: Mapped[bool] = mapped_column(Boolean, default=False)  # 10-key
@@ -166,14 +166,16 @@ class CodeThrottle(Base):
 
 
 class ComponentAttempt(Base):
-    """Which skills-test attempt a roster entry made for which exam component."""
+    """Which attempt a roster entry made for which exam component: a skills-test attempt
+    (typing, 10-key) or, for the call scenario component, a call attempt."""
 
     __tablename__ = "roster_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     roster_entry_id: Mapped[int] = mapped_column(ForeignKey("roster_entries.id"), index=True)
     component: Mapped[str] = mapped_column(String(16))
-    attempt_id: Mapped[str] = mapped_column(ForeignKey("attempts.id"), unique=True)
+    attempt_id: Mapped[str | None] = mapped_column(ForeignKey("attempts.id"), unique=True, nullable=True)
+    call_attempt_id: Mapped[str | None] = mapped_column(ForeignKey("call_attempts.id"), unique=True, nullable=True)
     warm_up: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -9,7 +9,9 @@ access-code page binds the browser to a roster entry (``bind_exam_entry``), and
 
 Skills-test attempts: a practice attempt belongs to whoever holds its link; an exam
 attempt (linked to a roster entry) only to an admin or lead, or the browser bound to that
-roster entry (``attempt_allowed``).
+roster entry (``attempt_allowed``). Calls: signed-in trainees, leads and admins; a call that is
+an exam's call scenario only staff and the browser bound to that roster entry, which may open
+that call and nothing else of the call pages (``call_page_access``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from assessments.audit import format_at
-from assessments.exam_attempts import is_voided
+from assessments.exam_attempts import call_owner, is_voided
 from assessments.models import ComponentAttempt, ExamProfile, ExamSession, RosterEntry, User
 from results.database import session_factory
 
@@ -228,6 +230,25 @@ def guard_attempt_page(attempt_id: str, *, taking: bool = False) -> bool:
         return False
     refusal_page("This test is not yours to open", message, signed_in=current_user() is not None)
     return False
+
+
+def call_page_access(call_id: str) -> str | None:
+    """For a call page (the call, its result), first thing: 'candidate' when this is the exam-bound
+    browser on its own exam call, 'user' for a signed-in trainee, lead or admin who may see it; None
+    when refused (the page saying why, or the way to sign in, is already shown)."""
+    with session_factory()() as session:
+        owner = call_owner(session, call_id)
+    user = current_user()
+    if owner is not None and exam_entry_id() == owner and (user is None or user.role not in STAFF):
+        return "candidate"
+    user = require("candidate", "lead", "admin")
+    if user is None:
+        return None
+    if owner is not None and user.role not in STAFF:
+        refusal_page("This call is not yours to open", "This call belongs to a candidate of an exam session.",
+                     signed_in=True)
+        return None
+    return "user"
 
 
 def require_attempt_route(request: Request, attempt_id: str, *, taking: bool = False) -> None:

@@ -61,7 +61,11 @@ def register() -> None:
 
     @ui.page("/calls/result/{attempt_id}")
     def call_result(attempt_id: str, version: int | None = None, regraded: int = 0) -> None:
-        if auth.require("candidate", "lead", "admin") is None:
+        viewer = auth.call_page_access(attempt_id)
+        if viewer is None:
+            return
+        if viewer == "candidate":  # an exam's call: the result goes to HR, the candidate back to the check-in
+            ui.navigate.to(f"/exam?saved={attempt_id}")
             return
         with frame("Call result"):
             try:
@@ -103,7 +107,8 @@ def register() -> None:
 
     @ui.page("/calls/{attempt_id}")
     def trainee_page(attempt_id: str, request: Request) -> None:
-        if auth.require("candidate", "lead", "admin") is None:
+        viewer = auth.call_page_access(attempt_id)
+        if viewer is None:
             return
         try:
             row = call_sessions.attempt(attempt_id)
@@ -112,8 +117,12 @@ def register() -> None:
                 _not_found(attempt_id)
             return
         if row.status == "graded":
-            ui.navigate.to(f"/calls/result/{attempt_id}")
+            ui.navigate.to(f"/exam?saved={attempt_id}" if viewer == "candidate" else f"/calls/result/{attempt_id}")
             return
+        if viewer == "candidate":
+            from simulator.exam_pages import _exam_page
+
+            _exam_page()  # the candidate stays on the exam: the header's links are hidden
         with frame(f"Call: {_title(row.scenario_id)}", wide=True):
             live = _live_or_explain(attempt_id)
             if live is not None:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assessments import exam_attempts
 from fake_cis import database as cis_database
 from results.attempts import SetupError, find_or_create_person, validated_name
 from results.database import session_factory
@@ -170,6 +171,8 @@ def finish(attempt_id: str) -> CallGrade:
             act(attempt_id, {"kind": "wrap_up", "t": max(elapsed(attempt_id), live.call.last_t)})
         report = grade(live.call)
         stored = _store_grade(attempt_id, report)
+        with session_factory()() as db:  # an exam's call: the candidate's status moves on
+            exam_attempts.call_finished(db, attempt_id)
         live.session.close()
         with _guard:
             _live.pop(attempt_id, None)

@@ -7,7 +7,9 @@ browser to their roster entry (``simulator.auth.bind_exam_entry``), and ``/exam`
 the check-in: their name, the session, each test with its time, where they stand on it and
 what happens when they start it. Tests are taken on ``/exam/test/{attempt}`` (the typing or
 10-key screen with the profile's settings and the candidate's accommodations), which comes
-back to the check-in when the test ends.
+back to the check-in when the test ends. A call scenario component is a test-mode call with a
+scripted caller on ``/calls/{call}`` (the only call page an exam-bound browser may open); once it
+is wrapped up and graded the candidate comes back to the check-in.
 
 Scores are not shown to the candidate: in a proctored exam the result goes to HR, who
 reviews it (flags, incidents, the replay) before it is given out; the candidate is told
@@ -23,27 +25,31 @@ from sqlalchemy.orm import Session
 from assessments import codes
 from assessments.errors import NotFound, NotPermitted
 from assessments.exam_attempts import (
+    CALL_COMPONENT,
     LABELS,
     WARM_UP_SECONDS,
     ComponentState,
     can_start,
     component_states,
     is_voided,
+    record_call_component,
     resume_granted,
     start_component,
 )
 from assessments.exams import effective_duration
 from assessments.models import ComponentAttempt, ExamComponent, RosterEntry
 from assessments.roster import get_entry
+from results.attempts import SetupError
 from results.database import session_factory
 from results.models import Attempt, utcnow
-from simulator import auth
+from scenarios.loader import find_scenario
+from simulator import auth, call_sessions
 from simulator.capture_page import TEST_PAGE_RECONNECT_S, ExamScreen, duration_words, resume_state
 from simulator.frame import frame
 from skills_tests.tenkey_scoring import DEFAULT_MIN_ACCURACY
 
-ORDER = ("typing", "tenkey")
-TEST_NAMES = {"typing": "Typing test", "tenkey": "10-key test"}
+ORDER = ("typing", "tenkey", "scenario")
+TEST_NAMES = {"typing": "Typing test", "tenkey": "10-key test", "scenario": "Call scenario"}
 EXTENDED = {"x1.5": "time and a half", "x2": "double time"}
 POLL_S = 4.0  # the check-in and the stopped-test screen look again this often (HR decisions, session opened)
 
@@ -246,12 +252,14 @@ def _arrangements(entry: RosterEntry) -> str:
 
 
 def _saved_note(session: Session, entry: RosterEntry, attempt_id: str) -> None:
-    link = session.scalars(select(ComponentAttempt).where(ComponentAttempt.attempt_id == attempt_id,
-                                                          ComponentAttempt.roster_entry_id == entry.id)).first()
+    link = session.scalars(select(ComponentAttempt).where(
+        (ComponentAttempt.attempt_id == attempt_id) | (ComponentAttempt.call_attempt_id == attempt_id),
+        ComponentAttempt.roster_entry_id == entry.id)).first()
     if link is None:
         return
     label = LABELS.get(link.component, link.component)
-    text = (f"Your {label} warm-up is over. It did not count: start the {label} test when you are ready."
+    text = ("Your call is saved. The result goes to HR." if link.call_attempt_id is not None else
+            f"Your {label} warm-up is over. It did not count: start the {label} test when you are ready."
             if link.warm_up else f"Your {label} test is saved. The result goes to HR.")
     with ui.card().classes("w-full p-3 bg-green-50"):
         ui.label(text).classes("text-lg font-semibold").props('role="status"').mark("saved")
@@ -303,7 +311,81 @@ def _state_words(state: ComponentState, check) -> tuple[str, str]:
     return "ready", "Not started yet."
 
 
+def _call_card(entry: RosterEntry, state: ComponentState, check) -> None:
+    """The call scenario: what it is, where the candidate stands (never the score), Start or Back."""
+    spec = state.component
+    found = find_scenario(spec.form_id)
+    title = found.scenario.title if found is not None else spec.form_id
+    if state.running is not None:
+        css, words = "ready", "Your call is still open: go back to it and finish it."
+    elif state.finished_for_good:
+        css, words = "done", "Done. The result goes to HR."
+    elif not check.allowed:
+        css, words = "blocked", check.reason
+    else:
+        css, words = "ready", check.reason if state.begun else "Not started yet."
+    with ui.card().classes(f"w-full p-4 gap-2 component-card state-{css}").mark("component-scenario"):
+        with ui.row().classes("w-full items-center justify-between"):
+            ui.label(TEST_NAMES[CALL_COMPONENT]).classes("text-xl font-semibold")
+            ui.label(title).classes("text-lg").mark("scenario-title")
+        ui.label(words).classes("text-lg").mark("state-scenario")
+        if css == "done":
+            return
+        if state.running is None:
+            with ui.element("ul").classes("exam-steps list-disc pl-6"):
+                for line in (
+                    "A customer calls. The caller is scripted: choose what to say from the options shown "
+                    "(or press 1-9).",
+                    "Work the customer's account in the CIS beside the call, as you would on the job, and note "
+                    "the account.",
+                    "This is a test: there are no hints and no policy reference. The clock runs from the moment "
+                    "the call opens, and handle time counts.",
+                    "When the customer is done and your notes are in, press Wrap-up done. The call is graded "
+                    "then, and you come back to this page.",
+                ):
+                    with ui.element("li"):
+                        ui.label(line)
+        problem = ui.label().classes("text-red-800 font-semibold").props('role="alert"').mark("problem-scenario")
+        if check.allowed:
+            entry_id = entry.id
+            label = "Back to the call" if state.running is not None else "Start the call"
+            ui.button(label, icon="call", on_click=lambda: _start_call(entry_id, problem)).props(
+                "unelevated size=lg").mark("start-scenario")
+
+
+def _start_call(entry_id: int, problem: ui.label) -> None:
+    """Go back to the open exam call, or start the candidate's call in test mode and link it to the exam."""
+    if auth.exam_entry_id() != entry_id:
+        ui.navigate.to("/exam")
+        return
+    with session_factory()() as session:
+        check = can_start(session, entry_id, CALL_COMPONENT)
+        if not check.allowed:
+            problem.set_text(check.reason)
+            return
+        if check.resume_attempt_id is not None:
+            ui.navigate.to(f"/calls/{check.resume_attempt_id}")
+            return
+        entry = get_entry(session, entry_id)
+        name, scenario_id = entry.name, entry.exam_session.profile.component(CALL_COMPONENT).form_id
+    try:
+        call_id = call_sessions.start_call(name, scenario_id, mode="test", caller="scripted", voice="off")
+    except (SetupError, ValueError) as error:
+        problem.set_text(f"The call could not be set up: {error}. Please tell the proctor.")
+        return
+    try:
+        with session_factory()() as session:
+            record_call_component(session, entry_id, call_id)
+    except NotPermitted as error:
+        problem.set_text(str(error))
+        return
+    ui.navigate.to(f"/calls/{call_id}")
+
+
 def _component_card(entry: RosterEntry, name: str, state: ComponentState, check, warm_check) -> None:
+    if name == CALL_COMPONENT:
+        _call_card(entry, state, check)
+        return
     spec = state.component
     seconds = effective_duration(spec.duration_s, entry.extended_time)
     css, words = _state_words(state, check)

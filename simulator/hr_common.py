@@ -59,6 +59,13 @@ def accommodations(entry: RosterEntry) -> str:
 
 def component_words(component: ExamComponent) -> str:
     """One component of a profile in words: test, time, form, rule and pass mark."""
+    if component.component == "scenario":
+        from scenarios.loader import find_scenario
+
+        found = find_scenario(component.form_id)
+        title = found.scenario.title if found is not None else component.form_id
+        return (f"Call scenario: {title} ({component.form_id}), test mode, scripted caller, pass at "
+                f"{component.threshold:g} of 100 with no fatal error")
     minutes = component.duration_s // 60
     title = form_title(component.component, component.form_id)
     if component.component == "typing":

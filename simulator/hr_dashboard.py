@@ -25,7 +25,7 @@ from results.models import Attempt, Incident, Score, utcnow
 from simulator.hr_common import ENTRY_COLOURS, ENTRY_STATUS, accommodations
 
 REFRESH_S = 3.0
-ORDER = ("typing", "tenkey")  # the order the tests are shown in
+ORDER = ("typing", "tenkey", "scenario")  # the order the tests are shown in
 REVIEW_INCIDENTS = {"paste": "tried to paste", "drop": "tried to drop text in", "focus_lost": "left the test window",
                     "page_hidden": "the test page was hidden", "text_mismatch": "entry area differed from the keys"}
 TIMING_FLAG = "timing_flag"  # stored when an exam attempt finishes (skills_tests.timing_integrity)
@@ -40,6 +40,7 @@ class AttemptLine:
     finished: bool
     review: tuple[str, ...]
     result_url: str
+    call: bool = False  # a call scenario's call: its result is the call result page (no replay, no PDF)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,17 @@ def _line(session: Session, attempt: Attempt, label: str, score: Score | None, i
                        result_url(attempt))
 
 
+def _call_line(state: ComponentState, call, label: str) -> AttemptLine:
+    """A call of the call scenario component: in call, waiting for its grade, or graded with its total."""
+    grade, passed = state.grades.get(call.id), state.call_passed(call)
+    if grade is None:
+        text = "wrapped up, grading" if call.status == "wrapped" else "in call"
+    else:
+        text = (f"{grade.total:g} of 100{', fatal error' if grade.fatal else ''}, "
+                f"{'PASS' if passed else 'not passed'} (pass mark {state.component.threshold:g})")
+    return AttemptLine(call.id, label, text, passed, grade is not None, (), f"/calls/result/{call.id}", call=True)
+
+
 def dashboard_rows(session: Session, session_id: int, now: datetime | None = None) -> tuple[EntryRow, ...]:
     """Everything the dashboard shows, as plain values (two reads that return equal rows show the same)."""
     now = as_utc(now or utcnow())
@@ -121,6 +133,10 @@ def dashboard_rows(session: Session, session_id: int, now: datetime | None = Non
             incidents.setdefault(attempt_id, []).append((kind, detail))
         cells = []
         for component, state in sorted(states.items(), key=lambda item: ORDER.index(item[0])):
+            if state.is_call:
+                cells.append(ComponentCell(component, _summary(state), tuple(
+                    _call_line(state, call, f"Call {n}") for n, call in enumerate(state.counted, 1))))
+                continue
             lines = [_line(session, a, "Warm-up", scores.get(a.id), incidents.get(a.id, []), now)
                      for a in state.warm_ups if a.status != "created"]
             lines += [_line(session, a, f"Attempt {n}", scores.get(a.id), incidents.get(a.id, []), now)
@@ -171,7 +187,8 @@ class Dashboard:
             columns = "minmax(10rem,1.2fr) 9rem " + " ".join("minmax(12rem,2fr)" for _ in components) + \
                       " minmax(12rem,2fr)"
             with ui.element("div").classes("dash-grid").style(f"grid-template-columns: {columns}"):
-                for heading in ["Candidate", "Status", *(f"{LABELS[c].capitalize()} test" for c in components),
+                for heading in ["Candidate", "Status", *(f"{LABELS[c].capitalize()}" + ("" if c == "scenario" else
+                                                                                         " test") for c in components),
                                 "For review"]:
                     ui.label(heading).classes("dash-head")
                 for row in rows:
@@ -194,6 +211,11 @@ class Dashboard:
                         ui.label(f"{line.label}: {line.state}").classes("font-medium" + colour).mark(
                             f"line-{line.attempt_id}")
                     with ui.row().classes("items-center gap-3 text-sm"):
+                        if line.call:
+                            if line.finished:
+                                ui.link("call result", line.result_url, new_tab=True).mark(
+                                    f"call-result-{line.attempt_id}")
+                            continue
                         if line.finished:
                             ui.link("result", line.result_url, new_tab=True)
                         if line.state != "opened, not begun":

@@ -133,7 +133,7 @@ class Decisions:
                 "w-full").mark("retake-candidate")
             with session_factory()() as session:
                 names = sorted((c.component for c in get_session(session, self.session_id).profile.components),
-                               key=("typing", "tenkey").index)
+                               key=("typing", "tenkey", "scenario").index)
             components = {name: f"{LABELS[name].capitalize()} test" for name in names}
             component = ui.radio(components, value=next(iter(components))).props("inline").mark("retake-component")
             reason = ui.textarea("Reason").props("outlined").classes("w-full").mark("retake-reason")

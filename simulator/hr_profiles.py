@@ -15,6 +15,7 @@ from assessments.models import User
 from results.attempts import DURATIONS_S
 from results.certificates import form_title
 from results.database import session_factory
+from scenarios.loader import load_library
 from simulator import auth
 from simulator.frame import frame
 from simulator.hr_common import back_link, component_words, local_time, problem_box, profile_rules
@@ -22,7 +23,7 @@ from skills_tests.tenkey_scoring import DEFAULT_MIN_ACCURACY, DEFAULT_THRESHOLD_
 from skills_tests.typing_scoring import DEFAULT_THRESHOLD_NET_WPM
 
 DURATIONS = {d: f"{d // 60} minute{'s' if d > 60 else ''}" for d in DURATIONS_S}
-COMPONENT_NAMES = {"typing": "Typing test", "tenkey": "10-key test"}
+COMPONENT_NAMES = {"typing": "Typing test", "tenkey": "10-key test", "scenario": "Call scenario"}
 
 
 def register() -> None:
@@ -81,6 +82,7 @@ class ProfileForm:
                 "outlined autofocus").classes("w-full").mark("profile-name")
         self._typing()
         self._tenkey()
+        self._scenario()
         with ui.card().classes("w-full max-w-3xl p-6 gap-3"):
             ui.label("Rules for the whole exam").classes("text-lg font-semibold")
             self.attempts = ui.number("Attempts allowed per test (before retakes)", value=1, min=1, max=10,
@@ -135,11 +137,33 @@ class ProfileForm:
         self.fields["tenkey"].update(threshold=threshold, accuracy=accuracy, count_enter=count_enter,
                                      keypad_only=keypad_only)
 
+    def _scenario(self) -> None:
+        with ui.card().classes("w-full max-w-3xl p-6 gap-3"):
+            box = ui.checkbox("Include a call scenario", value=False).classes("text-lg font-semibold").mark(
+                "include-scenario")
+            with ui.column().classes("w-full gap-3").bind_visibility_from(box, "value"):
+                ui.label("The candidate takes one call with a scripted caller in test mode (no hints) and works "
+                         "it in the CIS; it is graded out of 100 when they wrap up. The scenario's own target "
+                         "handle time counts; extended time does not change it.").classes("text-gray-700")
+                scenarios = {e.id: f"{e.scenario.title} ({e.id}, {e.scenario.difficulty})"
+                             for e in load_library() if e.valid}
+                form = ui.select(scenarios, value=next(iter(scenarios), None), label="Scenario").props(
+                    "outlined").classes("w-full").mark("scenario-form")
+                threshold = ui.number("Pass mark (points out of 100)", value=exams.DEFAULT_SCENARIO_PASS_MARK,
+                                      min=0, max=100, precision=1).props("outlined").classes("w-72").mark(
+                    "scenario-threshold")
+        self.fields["scenario"] = {"include": box, "form": form, "threshold": threshold}
+
     def spec(self) -> tuple[dict[str, Any], list[str]]:
         """The profile as the service takes it, and the components in the order given."""
         components, order = [], []
         for name, f in self.fields.items():
             if not f["include"].value:
+                continue
+            if name == "scenario":
+                components.append({"component": name, "form_id": f["form"].value or "",
+                                   "threshold": f["threshold"].value})
+                order.append(name)
                 continue
             spec: dict[str, Any] = {"component": name, "duration_s": f["duration"].value, "form_id": f["form"].value,
                                     "threshold": f["threshold"].value}
@@ -159,7 +183,7 @@ class ProfileForm:
     def submit(self) -> None:
         spec, order = self.spec()
         if not order:
-            problem_box(self.problems, ["Tick at least one test: the typing test, the 10-key test or both."],
+            problem_box(self.problems, ["Tick at least one test: the typing test, the 10-key test, a call scenario."],
                         "The profile was not created:")
             return
         try:
@@ -174,7 +198,7 @@ class ProfileForm:
 def _readable(problem: str, order: list[str]) -> str:
     """'components.0.threshold: ...' -> 'Typing test, pass mark: ...'."""
     fields = {"threshold": "pass mark", "max_errors": "most errors", "min_accuracy": "minimum accuracy",
-              "duration_s": "time", "form_id": "exam form", "rule": "scoring rule", "name": "Profile name",
+              "duration_s": "time", "form_id": "exam form or scenario", "rule": "scoring rule", "name": "Profile name",
               "attempts_allowed": "Attempts allowed", "certificate_valid_days": "Certificate validity",
               "warm_up_allowed": "Warm-up"}
     head, sep, rest = problem.partition(": ")

@@ -17,6 +17,7 @@ from simulator import auth, hr_codes, hr_dashboard, hr_decisions, hr_roster
 from simulator.frame import frame
 from simulator.hr_common import PRINT_CSS, SESSION_COLOURS, SESSION_STATUS, back_link, session_title
 
+TEST_WORDS = {"tenkey": "10-key", "scenario": "call scenario"}
 FIRST_TAB = {"planned": "roster", "open": "dashboard", "closed": "results"}
 
 
@@ -83,9 +84,10 @@ class SessionPage:
             row = exams.get_session(session, self.session_id)
             proctor, count = row.proctor.username, len(row.roster)
             waiting = sum(1 for e in row.roster if e.status == "waiting")
-            components = sorted((c.component for c in row.profile.components), key=("typing", "tenkey").index)
+            components = sorted((c.component for c in row.profile.components),
+                                key=("typing", "tenkey", "scenario").index)
         ui.label(f"Proctor: {proctor}. {count} candidate{'s' if count != 1 else ''} on the roster, {waiting} not "
-                 f"checked in yet. Tests: {', '.join('10-key' if c == 'tenkey' else c for c in components)}."
+                 f"checked in yet. Tests: {', '.join(TEST_WORDS.get(c, c) for c in components)}."
                  ).classes("text-gray-700 no-print")
         if self.status == "planned":
             step = ("Next: put the candidates on the roster, issue their access codes and print the slips; on the "

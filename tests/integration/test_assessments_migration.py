@@ -16,7 +16,7 @@ from results.models import Base
 EXAM_TABLES = {"users", "audit_log", "exam_profiles", "exam_profile_components", "exam_sessions", "roster_entries",
                "access_codes", "code_throttle", "roster_attempts", "retake_grants", "interruption_decisions"}
 CALL_TABLES = {"call_attempts", "call_actions", "call_grades"}
-HEAD = "0004"  # 0004: station checks
+HEAD = "0005"  # 0005: the call scenario component of an exam
 
 
 def _migrate(engine: sa.Engine, target: str, direction=command.upgrade) -> None:
