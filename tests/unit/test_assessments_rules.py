@@ -39,10 +39,10 @@ def test_the_typing_rule_is_normalised():
 @pytest.mark.parametrize(("changes", "expected"), [
     pytest.param({"name": "   "}, "name: the profile needs a name", id="blank-name"),
     pytest.param({"components": []}, "components: List should have at least 1 item", id="no-components"),
-    pytest.param({"components": [TYPING, TYPING]}, "each component (typing, tenkey) may appear once",
+    pytest.param({"components": [TYPING, TYPING]}, "each component (typing, tenkey, scenario) may appear once",
                  id="duplicate-component"),
     pytest.param({"components": [{**TYPING, "component": "drill"}]}, "components.0.component: expected one of "
-                 "typing, tenkey, not 'drill'", id="unknown-component"),
+                 "typing, tenkey, scenario, not 'drill'", id="unknown-component"),
     pytest.param({"components": [{**TYPING, "duration_s": 120}]}, "components.0.duration_s: expected one of "
                  "60, 180, 300 seconds, not 120", id="duration-not-offered"),
     pytest.param({"components": [{**TYPING, "form_id": "exam-form-z"}]}, "typing form 'exam-form-z' is not an "
