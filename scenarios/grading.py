@@ -18,10 +18,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
 
+from fake_cis.models import Account
+from fake_cis.operations import OPERATIONS
 from scenarios.call import Call, Step
+from scenarios.expected import lookup
 from scenarios.schema import SECTION_TITLES, Item, Matcher, Phrase, Scenario
 from scenarios.state_checks import run_check
-from scenarios.text import fill, show
 
 TENTH = Decimal("0.1")
 
@@ -125,8 +127,6 @@ def _same(actual: Any, wanted: Any) -> bool:
 
 def _wanted(call: Call, value: Any) -> Any:
     if isinstance(value, dict) and set(value) == {"expected"}:
-        from scenarios.expected import lookup
-
         return lookup(call.expected, value["expected"])
     if isinstance(value, dict) and set(value) == {"account"}:
         return call.refs.account_numbers.get(value["account"])
@@ -166,8 +166,6 @@ def _unverified_touches(call: Call, account_key: str) -> tuple[int | None, list[
 
 
 def operations_kind(name: str) -> str:
-    from fake_cis.operations import OPERATIONS
-
     op = OPERATIONS.get(name)
     return op.kind if op else "write"
 
@@ -177,8 +175,6 @@ def _account_number(call: Call, key: str, bound: dict[str, int]) -> str | None:
     if key in call.refs.account_numbers:
         return call.refs.account_numbers[key]
     if key in bound:
-        from fake_cis.models import Account
-
         account = call.session.get(Account, bound[key])
         return account.account_number if account else None
     return None
@@ -407,5 +403,3 @@ def grade(call: Call) -> GradeReport:
                        fatal, {"talk_s": talk, "after_call_s": round(handle - talk, 3), "handle_s": handle,
                                "target_s": scenario.target_handle_time_s}, timeline(call))
 
-
-__all__ = ["GradeReport", "ItemResult", "SectionResult", "FatalResult", "grade", "timeline", "fill", "show"]

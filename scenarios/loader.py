@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +178,17 @@ def library_files(directory: str | Path | None = None) -> list[Path]:
 
 
 def load_entry(path: str | Path) -> LibraryEntry:
+    """One file, valid or not. Parsing the library takes about a second and pages ask for it on
+    every view, so an entry is kept until its file changes (size or modification time)."""
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return _parsed(str(path), None, None)
+    return _parsed(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=256)
+def _parsed(path: str, _mtime_ns: int | None, _size: int | None) -> LibraryEntry:
     try:
         return LibraryEntry(Path(path), load_scenario(path))
     except ScenarioFileError as error:

@@ -25,7 +25,7 @@ from results.database import session_factory
 from results.models import CallAction, CallAttempt, CallGrade, utcnow
 from scenarios.call import ActionError, Call, Step
 from scenarios.grading import GradeReport, grade
-from scenarios.loader import LibraryEntry, find_scenario, load_scenario, sha256_of
+from scenarios.loader import LibraryEntry, find_scenario, sha256_of
 from scenarios.replay import play
 
 MODES = ("practice", "test")
@@ -186,7 +186,7 @@ def regrade(attempt_id: str) -> CallGrade:
     from scenarios.replay import replay
 
     row = attempt(attempt_id)
-    scenario = load_scenario(_entry(row.scenario_id).path)
+    scenario = _entry(row.scenario_id).scenario
     return _store_grade(attempt_id, replay(scenario, stored_actions(attempt_id), caller=row.caller))
 
 

@@ -7,24 +7,7 @@ import sqlite3
 import pytest
 from nicegui.testing import User
 
-from fake_cis import database as cis_database
-from fake_cis.seed import seed_template
-
-
-@pytest.fixture(scope="module")
-def small_template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cis") / "template.sqlite3"
-    seed_template(path, customers=200, seed=7)
-    return path
-
-
-@pytest.fixture(autouse=True)
-def _use_template(small_template, monkeypatch, tmp_path):
-    monkeypatch.setenv("CSR_SIM_CIS_TEMPLATE", str(small_template))
-    monkeypatch.setenv("CSR_SIM_CIS_SANDBOX_DIR", str(tmp_path / "sandboxes"))
-    cis_database.reset()
-    yield
-    cis_database.reset()
+from tests.ui.call_helpers import _use_template, small_template  # noqa: F401 - the seeded CIS for each test
 
 
 @pytest.fixture(autouse=True)

@@ -104,3 +104,16 @@ def test_an_invalid_file_is_listed_as_invalid_and_the_rest_still_load(tmp_path):
     assert [e.valid for e in entries] == [True, False, False, False]
     assert "also the id of 01-good.yaml" in entries[2].problems[0].message
     assert "not UTF-8" in entries[3].problems[0].message
+
+
+def test_a_changed_file_is_read_again(tmp_path):
+    from scenarios.loader import load_entry
+
+    path = tmp_path / "01-good.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    assert load_entry(path).valid
+    assert load_entry(path) is load_entry(path)  # kept while the file is unchanged
+    path.write_text(GOOD.replace("difficulty: beginner", "difficulty: hard"), encoding="utf-8")
+    assert not load_entry(path).valid
+    path.unlink()
+    assert "no such file" in load_entry(path).problems[0].message
